@@ -1,0 +1,311 @@
+// The TcrAccess API, written once: these TypeBox schemas ARE the CRD's OpenAPI v3 schema
+// (scripts/generate-crd.ts writes crds/ from them) and, through Type.Static, the TypeScript types the
+// operator uses (types.ts). Types and schema therefore cannot drift; `npm test` fails when crds/ is stale.
+//
+// Every string and list is bounded (maxLength/maxItems) so that CEL rules stay inside the API server's
+// cost budget, and every rule carries a message a user understands.
+import Type from 'typebox';
+
+type Rule = { rule: string; message: string; fieldPath?: string; reason?: string };
+const rules = (...r: Rule[]) => ({ 'x-kubernetes-validations': r });
+
+function Enum<const T extends string>(values: readonly T[], opts: Record<string, unknown> = {}) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...opts });
+}
+
+// DNS-1123 label (namespaces), DNS-1123 subdomain (Secrets, ServiceAccounts).
+const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+const NamespaceName = (description: string) =>
+  Type.String({
+    description,
+    maxLength: 63,
+    ...rules({ rule: `self.matches('${DNS1123_LABEL}')`, message: 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), e.g. "team-a"' }),
+  });
+const ObjectName = (description: string) =>
+  Type.String({
+    description,
+    minLength: 1,
+    maxLength: 253,
+    ...rules({ rule: `self.matches('${DNS1123_SUBDOMAIN}')`, message: 'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), e.g. "tcr-pull"' }),
+  });
+
+export const SecretReference = Type.Object(
+  {
+    namespace: NamespaceName('Namespace of the Secret: the operator\'s own namespace or one listed in its --source-namespaces flag.'),
+    name: ObjectName('Name of the Secret.'),
+  },
+  { description: 'A Secret the operator reads.' },
+);
+
+// host[:port], no scheme, no path. Checked by CEL so that each mistake gets its own message.
+const HOST_PORT = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]+)?$';
+export const ServerAddress = Type.String({
+  description: 'Registry address as host[:port], without scheme or path, e.g. "prod.tencentcloudcr.com" or "registry.example.com:5000".',
+  minLength: 1,
+  maxLength: 259,
+  ...rules(
+    { rule: "!self.contains('://')", message: 'must not contain a scheme: write "prod.tencentcloudcr.com", not "https://prod.tencentcloudcr.com"' },
+    { rule: "!self.contains('/')", message: 'must not contain a path: the registry address is host[:port] only' },
+    { rule: `self.matches('${HOST_PORT}')`, message: 'must be host[:port] in lowercase, e.g. "prod.tencentcloudcr.com" or "registry.example.com:5000"' },
+    {
+      rule: "!self.contains(':') || (self.split(':')[1].matches('^[0-9]{1,5}$') && int(self.split(':')[1]) >= 1 && int(self.split(':')[1]) <= 65535)",
+      message: 'port must be a number between 1 and 65535',
+    },
+  ),
+});
+
+export const Registry = Type.Object(
+  {
+    instanceId: Type.Optional(
+      Type.String({
+        description: 'TCR enterprise instance ID (e.g. "tcr-abc123"). Omit for a self-built registry.',
+        maxLength: 64,
+        ...rules({ rule: "self.matches('^tcr-[a-z0-9]+$')", message: 'must be a TCR instance ID such as "tcr-abc123"' }),
+      }),
+    ),
+    region: Type.Optional(
+      Type.String({
+        description: 'Tencent Cloud region of the instance, e.g. "ap-guangzhou".',
+        maxLength: 64,
+        ...rules({ rule: "self.matches('^[a-z]+(-[a-z0-9]+)+$')", message: 'must be a Tencent Cloud region such as "ap-guangzhou"' }),
+      }),
+    ),
+    server: Type.Optional(ServerAddress),
+    insecureSkipVerify: Type.Optional(
+      Type.Boolean({ description: 'The registry serves HTTPS with a certificate that is not publicly trusted (Serverless registry-insecure-skip-verify annotation).' }),
+    ),
+    plainHTTP: Type.Optional(Type.Boolean({ description: 'The registry serves plain HTTP (Serverless registry-http-endpoint annotation).' })),
+    annotationMode: Type.Optional(
+      Enum(['Webhook', 'ClusterDefault'] as const, {
+        description: 'How the Serverless registry annotations reach pods when insecureSkipVerify or plainHTTP is set: a mutating webhook, or the cluster-wide default in kube-system/eks-config.',
+      }),
+    ),
+  },
+  {
+    description: 'The registry to pull from.',
+    ...rules(
+      { rule: 'has(self.instanceId) || has(self.server)', message: 'set registry.server (host[:port]) or registry.instanceId' },
+      { rule: '!has(self.instanceId) || has(self.region)', message: 'registry.region is required with registry.instanceId' },
+      {
+        rule: "!(has(self.insecureSkipVerify) && self.insecureSkipVerify && has(self.plainHTTP) && self.plainHTTP)",
+        message: 'set at most one of registry.insecureSkipVerify and registry.plainHTTP',
+      },
+    ),
+  },
+);
+
+export const InstanceToken = Type.Object(
+  {
+    type: Enum(['Temporary', 'LongTerm'] as const, {
+      description: 'Temporary tokens last one hour and are refreshed before expiry; LongTerm tokens are rotated every rotationPeriod.',
+    }),
+    rotationPeriod: Type.Optional(
+      Type.String({
+        description: 'How often a LongTerm token is replaced, as a Go duration in hours or minutes (e.g. "720h").',
+        maxLength: 16,
+        ...rules({ rule: "self.matches('^[0-9]+(h|m)$')", message: 'must be a duration such as "720h" or "90m"' }),
+      }),
+    ),
+  },
+  { description: 'Mint registry credentials through the TCR API (needs registry.instanceId).' },
+);
+
+export const Credentials = Type.Object(
+  {
+    secretRef: Type.Optional(
+      Type.Object(
+        {
+          namespace: SecretReference.properties.namespace,
+          name: SecretReference.properties.name,
+        },
+        {
+          description:
+            'A Secret holding "username" and "password", or a kubernetes.io/dockerconfigjson ".dockerconfigjson" (only the entry for registry.server is used).',
+        },
+      ),
+    ),
+    instanceToken: Type.Optional(InstanceToken),
+  },
+  {
+    description: 'Where the registry credentials come from: exactly one source.',
+    ...rules({ rule: '[has(self.secretRef), has(self.instanceToken)].exists_one(x, x)', message: 'set exactly one of credentials.secretRef and credentials.instanceToken' }),
+  },
+);
+
+export const LabelSelectorRequirement = Type.Object({
+  key: Type.String({ maxLength: 317 }),
+  operator: Enum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
+  values: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
+});
+
+export const LabelSelector = Type.Object(
+  {
+    matchLabels: Type.Optional(
+      Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string', maxLength: 63 }, maxProperties: 64 }),
+    ),
+    matchExpressions: Type.Optional(Type.Array(LabelSelectorRequirement, { maxItems: 32 })),
+  },
+  { description: 'A label selector over Namespaces. {} selects every namespace.', 'x-kubernetes-map-type': 'atomic' },
+);
+
+export const NamespaceSelection = Type.Object(
+  {
+    names: Type.Optional(Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces selected by name.' })),
+    selector: Type.Optional(LabelSelector),
+    exclude: Type.Optional(
+      Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces never selected, even when named or matched.' }),
+    ),
+  },
+  {
+    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude.',
+    ...rules({ rule: 'has(self.names) || has(self.selector)', message: 'select namespaces with names, selector, or both (selector: {} selects every namespace)' }),
+  },
+);
+
+export const ImagePullSecret = Type.Object(
+  {
+    name: ObjectName('Name of the kubernetes.io/dockerconfigjson Secret created in each selected namespace.'),
+    namespaces: NamespaceSelection,
+    serviceAccounts: Type.Optional(
+      Type.Array(
+        Type.String({
+          maxLength: 253,
+          ...rules({ rule: `self == '*' || self.matches('${DNS1123_SUBDOMAIN}')`, message: 'must be a ServiceAccount name or "*"' }),
+        }),
+        {
+          maxItems: 64,
+          'x-kubernetes-list-type': 'set',
+          description: 'ServiceAccounts whose imagePullSecrets get the Secret; ["*"] means every ServiceAccount; [] none. Default ["default"].',
+          ...rules({ rule: "!self.exists(s, s == '*') || size(self) == 1", message: '"*" selects every ServiceAccount and cannot be combined with names' }),
+        },
+      ),
+    ),
+  },
+  { description: 'The image-pull Secret distributed across namespaces.' },
+);
+
+const ResourceId = (prefix: string, description: string) =>
+  Type.String({
+    description,
+    maxLength: 64,
+    ...rules({ rule: `self.matches('^${prefix}-[a-z0-9]+$')`, message: `must be an ID such as "${prefix}-abc123"` }),
+  });
+
+export const PrivateNetwork = Type.Object(
+  {
+    vpcId: ResourceId('vpc', 'VPC of the cluster.'),
+    subnetId: ResourceId('subnet', 'Subnet the access link is created in.'),
+    dns: Type.Optional(
+      Type.Object({
+        enabled: Type.Optional(Type.Boolean({ description: 'Resolve the registry domain to the access IP inside the VPC. Default true.' })),
+        usePublicDomain: Type.Optional(
+          Type.Boolean({ description: 'Resolve <name>.tencentcloudcr.com (true, default) or <name>-vpc.tencentcloudcr.com (false) to the private IP.' }),
+        ),
+      }),
+    ),
+  },
+  { description: 'A TCR private-network access link into the cluster\'s VPC, with internal DNS.' },
+);
+
+const Cidr = Type.String({
+  maxLength: 18,
+  ...rules({ rule: "self.matches('^([0-9]{1,3}[.]){3}[0-9]{1,3}/[0-9]{1,2}$')", message: 'must be an IPv4 CIDR such as "203.0.113.7/32"' }),
+});
+
+export const PublicNetwork = Type.Object(
+  {
+    natGateway: Type.Object(
+      {
+        id: Type.Optional(ResourceId('nat', 'An existing NAT gateway.')),
+        create: Type.Optional(
+          Type.Object({
+            vpcId: ResourceId('vpc', 'VPC of the cluster.'),
+            subnetId: ResourceId('subnet', 'Subnet whose egress goes through the gateway.'),
+          }),
+        ),
+      },
+      { ...rules({ rule: '[has(self.id), has(self.create)].exists_one(x, x)', message: 'set exactly one of natGateway.id and natGateway.create' }) },
+    ),
+    manageRoute: Type.Optional(Type.Boolean({ description: 'Point the subnet\'s default route at the NAT gateway. Default false.' })),
+    whitelist: Type.Optional(
+      Type.Object({
+        includeNatEips: Type.Optional(Type.Boolean({ description: 'Add the NAT gateway\'s EIPs as /32 entries. Default true.' })),
+        cidrs: Type.Optional(Type.Array(Cidr, { maxItems: 64, 'x-kubernetes-list-type': 'set', description: 'Extra CIDRs to allow (0.0.0.0/0 only while testing).' })),
+      }),
+    ),
+  },
+  { description: 'Public access to TCR through a NAT gateway whose EIPs are on the TCR whitelist.' },
+);
+
+export const Network = Type.Object(
+  {
+    mode: Enum(['None', 'Private', 'Public'] as const, { description: 'None: the operator does not manage reachability.' }),
+    private: Type.Optional(PrivateNetwork),
+    public: Type.Optional(PublicNetwork),
+  },
+  {
+    description: 'How the cluster reaches the registry.',
+    ...rules(
+      { rule: "self.mode != 'Private' || has(self.private)", message: 'network.private is required when network.mode is Private' },
+      { rule: "self.mode != 'Public' || has(self.public)", message: 'network.public is required when network.mode is Public' },
+      { rule: "self.mode == 'Private' || !has(self.private)", message: 'network.private is only allowed when network.mode is Private' },
+      { rule: "self.mode == 'Public' || !has(self.public)", message: 'network.public is only allowed when network.mode is Public' },
+    ),
+  },
+);
+
+export const TcrAccessSpec = Type.Object(
+  {
+    registry: Registry,
+    credentials: Credentials,
+    imagePullSecret: ImagePullSecret,
+    network: Type.Optional(Network),
+    cloudCredentials: Type.Optional(
+      Type.Object(
+        { secretRef: SecretReference },
+        { description: 'Tencent Cloud API credentials (SecretId/SecretKey). When omitted: environment, then TKE pod identity, then CVM role.' },
+      ),
+    ),
+    deletionPolicy: Type.Optional(
+      Enum(['Retain', 'Delete'] as const, { description: 'What happens to cloud resources and tokens this TcrAccess created when it is deleted. Default Retain.' }),
+    ),
+  },
+  {
+    ...rules({
+      rule: '!has(self.credentials.instanceToken) || has(self.registry.instanceId)',
+      message: 'credentials.instanceToken needs registry.instanceId',
+    }),
+  },
+);
+
+export const Condition = Type.Object({
+  type: Type.String({ maxLength: 316 }),
+  status: Enum(['True', 'False', 'Unknown'] as const),
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),
+  lastTransitionTime: Type.String({ format: 'date-time' }),
+  reason: Type.String({ maxLength: 1024, minLength: 1 }),
+  message: Type.String({ maxLength: 32768 }),
+});
+
+export const TcrAccessStatus = Type.Object({
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+  conditions: Type.Optional(
+    Type.Array(Condition, { maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  ),
+  server: Type.Optional(Type.String({ maxLength: 259, description: 'The registry address the Secrets are rendered for.' })),
+  secrets: Type.Optional(
+    Type.Object({
+      desired: Type.Integer({ description: 'Selected namespaces.' }),
+      ready: Type.Integer({ description: 'Namespaces whose Secret and ServiceAccounts are up to date.' }),
+      conflicts: Type.Integer({ description: 'Namespaces where a Secret of that name exists and is not ours.' }),
+      conflictNamespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 10, description: 'The first 10 namespaces in conflict.' })),
+    }),
+  ),
+  network: Type.Optional(
+    Type.Object({
+      mode: Type.Optional(Type.String({ maxLength: 16 })),
+    }),
+  ),
+});

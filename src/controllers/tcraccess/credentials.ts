@@ -1,0 +1,85 @@
+// Resolving registry credentials from their source (pure). Never puts secret material in a message.
+import { Reason, type ReasonName } from '../../api/v1alpha1/conditions.ts';
+import type { TcrAccess } from '../../api/v1alpha1/types.ts';
+import { DOCKERCONFIG_KEY, type RegistryAuth } from './desired.ts';
+
+export interface SourceSecret {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export type CredentialsResult =
+  | { ok: true; auth: RegistryAuth; message: string }
+  | { ok: false; reason: ReasonName; message: string };
+
+const decode = (b64: string | undefined): string | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8'));
+
+/** The registry address the Secrets are rendered for. */
+export function registryServer(access: TcrAccess): string | undefined {
+  return access.spec.registry.server;
+}
+
+/** Host[:port] forms a docker config may use for the same registry. */
+function serverKeys(server: string): string[] {
+  return [server, `https://${server}`, `http://${server}`, `https://${server}/`, `${server}/`, `https://${server}/v1/`, `https://${server}/v2/`];
+}
+
+export function resolveCredentials(access: TcrAccess, source: SourceSecret | undefined, allowedNamespaces: ReadonlySet<string>): CredentialsResult {
+  const spec = access.spec;
+  if (spec.credentials.instanceToken) {
+    return { ok: false, reason: Reason.NotSupported, message: 'credentials.instanceToken is not supported by this version of the operator yet; use credentials.secretRef' };
+  }
+  const ref = spec.credentials.secretRef;
+  if (!ref) return { ok: false, reason: Reason.SourceSecretInvalid, message: 'no credentials source is set' };
+  if (!allowedNamespaces.has(ref.namespace)) {
+    return {
+      ok: false,
+      reason: Reason.SourceNotAllowed,
+      message: `credentials.secretRef must be in the operator's namespace or one of --source-namespaces (${[...allowedNamespaces].sort().join(', ')}); "${ref.namespace}" is not allowed`,
+    };
+  }
+  if (!source) return { ok: false, reason: Reason.SourceSecretNotFound, message: `Secret ${ref.namespace}/${ref.name} not found` };
+  const server = registryServer(access);
+  if (!server) return { ok: false, reason: Reason.NotSupported, message: 'registry.server must be set: deriving it from registry.instanceId is not supported by this version yet' };
+  const data = source.data ?? {};
+  const username = decode(data['username']);
+  const password = decode(data['password']);
+  if (username !== undefined && password !== undefined) {
+    if (!username || !password) return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name} has an empty username or password` };
+    return { ok: true, auth: { username, password }, message: `Using username/password from Secret ${ref.namespace}/${ref.name}` };
+  }
+  const dcj = decode(data[DOCKERCONFIG_KEY]);
+  if (dcj !== undefined) {
+    let auths: Record<string, { username?: string; password?: string; auth?: string }>;
+    try {
+      const parsed = JSON.parse(dcj) as { auths?: typeof auths };
+      auths = parsed.auths ?? {};
+    } catch {
+      return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name}: ${DOCKERCONFIG_KEY} is not valid JSON` };
+    }
+    const key = serverKeys(server).find((k) => auths[k]);
+    if (!key) {
+      const hosts = Object.keys(auths).sort().slice(0, 5).join(', ') || 'none';
+      return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name} has no ${DOCKERCONFIG_KEY} entry for ${server} (entries: ${hosts})` };
+    }
+    const e = auths[key]!;
+    let u = e.username;
+    let p = e.password;
+    if ((!u || !p) && e.auth) {
+      const s = decode(e.auth) ?? '';
+      const i = s.indexOf(':');
+      if (i > 0) {
+        u = s.slice(0, i);
+        p = s.slice(i + 1);
+      }
+    }
+    if (!u || !p) return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name}: the entry for ${server} has no username and password` };
+    return { ok: true, auth: { username: u, password: p }, message: `Using the ${server} entry of ${DOCKERCONFIG_KEY} in Secret ${ref.namespace}/${ref.name}` };
+  }
+  return {
+    ok: false,
+    reason: Reason.SourceSecretInvalid,
+    message: `Secret ${ref.namespace}/${ref.name} must hold "username" and "password", or "${DOCKERCONFIG_KEY}"`,
+  };
+}

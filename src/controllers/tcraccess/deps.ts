@@ -1,0 +1,68 @@
+// What a reconcile needs: caches, the client, the queue and the controller's in-memory observations.
+import type { Logger } from 'winston';
+import type { TcrAccess } from '../../api/v1alpha1/types.ts';
+import type { KubeClient } from '../../k8s/client.ts';
+import type { EventRecorder } from '../../k8s/events.ts';
+import type { Informer } from '../../k8s/informer.ts';
+import type { Metrics } from '../../k8s/metrics.ts';
+import type { WorkQueue } from '../../k8s/queue.ts';
+import type { SourceSecret } from './credentials.ts';
+import type { CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
+
+export interface ControllerOptions {
+  /** Namespaces whose Secrets may be credential sources (the operator's own first). */
+  sourceNamespaces: string[];
+  workers: number;
+  resyncPeriodMs: number;
+  /** Coalesces status refreshes while many namespaces change. */
+  statusDebounceMs: number;
+  /** Concurrent writes during cleanup. */
+  cleanupConcurrency: number;
+}
+
+export interface Caches {
+  accesses: Informer<TcrAccess>;
+  namespaces: Informer<NamespaceMeta>;
+  /** Secrets carrying the operator's managed-by label, projected (no data). */
+  secrets: Informer<CachedSecret>;
+  /** Full Secrets of the allowed source namespaces, by namespace. */
+  sources: Map<string, Informer<SourceSecret>>;
+  serviceAccounts: Informer<CachedServiceAccount>;
+}
+
+/** Per-TcrAccess observations that the API server cannot give back cheaply. */
+export interface State {
+  /** Namespaces where a Secret of the wanted name is not ours. */
+  conflicts: Map<string, Set<string>>;
+  /** Namespaces whose last apply failed, with the error message. */
+  failures: Map<string, Map<string, string>>;
+}
+
+export interface Deps {
+  client: KubeClient;
+  caches: Caches;
+  queue: WorkQueue;
+  state: State;
+  logger: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  opts: ControllerOptions;
+  now: () => Date;
+  /** Aborted when this replica must stop writing (leadership lost, shutdown). */
+  signal: AbortSignal;
+}
+
+export const accessKey = (name: string): string => `a/${name}`;
+export const namespaceKey = (access: string, ns: string): string => `n/${access}/${ns}`;
+
+export type Key = { kind: 'access'; name: string } | { kind: 'namespace'; access: string; namespace: string };
+
+export function parseKey(key: string): Key | undefined {
+  if (key.startsWith('a/')) return { kind: 'access', name: key.slice(2) };
+  if (key.startsWith('n/')) {
+    const rest = key.slice(2);
+    const i = rest.indexOf('/');
+    if (i > 0) return { kind: 'namespace', access: rest.slice(0, i), namespace: rest.slice(i + 1) };
+  }
+  return undefined;
+}

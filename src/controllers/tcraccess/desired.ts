@@ -1,0 +1,201 @@
+// Desired state, pure and deterministic: which namespaces are selected, what the Secret looks like,
+// how a ServiceAccount's imagePullSecrets change. No I/O, no clocks.
+import { createHash } from 'node:crypto';
+import { ApiVersion, Defaults, Kind, type LabelSelector, type TcrAccess } from '../../api/v1alpha1/types.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'tcr-access-operator';
+export const ACCESS_LABEL = 'tcr.tke.dev/access';
+/** On ServiceAccounts: JSON map secretName → TcrAccess name of the imagePullSecrets entries the operator added. */
+export const SA_ANNOTATION = 'tcr.tke.dev/added-image-pull-secrets';
+export const FINALIZER = 'tcr.tke.dev/cleanup';
+export const DOCKERCONFIGJSON = 'kubernetes.io/dockerconfigjson';
+export const DOCKERCONFIG_KEY = '.dockerconfigjson';
+
+export interface NamespaceMeta {
+  metadata: { name: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  status?: { phase?: string };
+}
+
+export const isTerminating = (ns: NamespaceMeta): boolean => !!ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating';
+
+export function matchesSelector(sel: LabelSelector, labels: Record<string, string> = {}): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const val = labels[e.key];
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(val!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(val!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+/** Is this namespace selected (names ∪ selector, minus exclude)? Terminating namespaces never are. */
+export function isSelected(access: TcrAccess, ns: NamespaceMeta): boolean {
+  if (isTerminating(ns)) return false;
+  const sel = access.spec.imagePullSecret.namespaces;
+  const name = ns.metadata.name;
+  if (sel.exclude?.includes(name)) return false;
+  if (sel.names?.includes(name)) return true;
+  return sel.selector ? matchesSelector(sel.selector, ns.metadata.labels) : false;
+}
+
+/** Selected namespace names, sorted. */
+export function selectedNamespaces(access: TcrAccess, namespaces: Iterable<NamespaceMeta>): string[] {
+  const out: string[] = [];
+  for (const ns of namespaces) if (isSelected(access, ns)) out.push(ns.metadata.name);
+  return out.sort();
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
+/** The .dockerconfigjson for one registry. Key order is fixed so the bytes (and hash) are stable. */
+export function dockerConfigJson(server: string, auth: RegistryAuth): string {
+  const b64 = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+  return JSON.stringify({ auths: { [server]: { username: auth.username, password: auth.password, auth: b64 } } });
+}
+
+/** Hash of a Secret's data map (base64 values), independent of key order. */
+export function dataHash(data: Record<string, string> | undefined): string {
+  const h = createHash('sha256');
+  for (const k of Object.keys(data ?? {}).sort()) h.update(k).update('\0').update(data![k]!).update('\0');
+  return h.digest('hex');
+}
+
+export interface SecretBody {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }>;
+    resourceVersion?: string;
+  };
+  type: string;
+  data: Record<string, string>;
+}
+
+export function desiredSecret(access: TcrAccess, namespace: string, server: string, dockerConfig: string): SecretBody {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: access.spec.imagePullSecret.name,
+      namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: access.metadata.name },
+      annotations: { 'tcr.tke.dev/server': server },
+      ownerReferences: [{ apiVersion: ApiVersion, kind: Kind, name: access.metadata.name, uid: access.metadata.uid, controller: true, blockOwnerDeletion: false }],
+    },
+    type: DOCKERCONFIGJSON,
+    data: { [DOCKERCONFIG_KEY]: Buffer.from(dockerConfig).toString('base64') },
+  };
+}
+
+/** What the operator keeps of a managed Secret: metadata, type and a hash of the data — never the data. */
+export interface CachedSecret {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ uid: string; kind: string; name: string }>;
+    deletionTimestamp?: string;
+  };
+  type?: string;
+  dataHash: string;
+}
+
+export const ownerUid = (s: { metadata: { ownerReferences?: Array<{ uid: string; kind: string }> } }): string | undefined =>
+  s.metadata.ownerReferences?.find((o) => o.kind === Kind)?.uid;
+
+/** True when the cached Secret already is what desiredSecret() would write. */
+export function secretUpToDate(cached: CachedSecret, want: SecretBody): boolean {
+  return (
+    cached.type === want.type &&
+    cached.dataHash === dataHash(want.data) &&
+    ownerUid(cached) === want.metadata.ownerReferences[0]!.uid &&
+    Object.entries(want.metadata.labels).every(([k, v]) => cached.metadata.labels?.[k] === v) &&
+    Object.entries(want.metadata.annotations).every(([k, v]) => cached.metadata.annotations?.[k] === v)
+  );
+}
+
+export interface CachedServiceAccount {
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; annotations?: Record<string, string> };
+  imagePullSecrets?: Array<{ name?: string }>;
+}
+
+export function serviceAccountSelected(access: TcrAccess, saName: string): boolean {
+  const list = access.spec.imagePullSecret.serviceAccounts ?? Defaults.serviceAccounts;
+  return list.includes('*') || list.includes(saName);
+}
+
+export function addedEntries(sa: CachedServiceAccount): Record<string, string> {
+  const raw = sa.metadata.annotations?.[SA_ANNOTATION];
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    }
+  } catch {
+    // an annotation we cannot read proves nothing: treat as empty, never remove on its account
+  }
+  return {};
+}
+
+export interface ServiceAccountChange {
+  imagePullSecrets: Array<{ name: string }>;
+  annotation: string | null;
+}
+
+/**
+ * Merges one TcrAccess's entry into a ServiceAccount (`want` = the Secret name to reference, or undefined
+ * to reference none). Entries of others (users, other TcrAccesses) are kept in place. Only entries this
+ * TcrAccess recorded in the annotation are ever removed. Returns undefined when nothing changes.
+ */
+export function mergeServiceAccount(sa: CachedServiceAccount, accessName: string, want: string | undefined): ServiceAccountChange | undefined {
+  const current = (sa.imagePullSecrets ?? []).map((r) => r.name ?? '').filter((n) => n !== '');
+  const added = addedEntries(sa);
+  let list = [...current];
+  const nextAdded = { ...added };
+  for (const [secret, owner] of Object.entries(added)) {
+    if (owner !== accessName || secret === want) continue;
+    list = list.filter((n) => n !== secret);
+    delete nextAdded[secret];
+  }
+  if (want !== undefined && !list.includes(want)) {
+    list.push(want);
+    nextAdded[want] = accessName;
+  }
+  // An entry we recorded but that someone removed from the list is no longer ours to track.
+  for (const secret of Object.keys(nextAdded)) if (!list.includes(secret)) delete nextAdded[secret];
+  const sameList = list.length === current.length && list.every((n, i) => n === current[i]);
+  const annotation = Object.keys(nextAdded).length ? JSON.stringify(Object.fromEntries(Object.entries(nextAdded).sort())) : null;
+  const sameAnn = annotation === (sa.metadata.annotations?.[SA_ANNOTATION] ?? null);
+  if (sameList && sameAnn) return undefined;
+  return { imagePullSecrets: list.map((name) => ({ name })), annotation };
+}
+
+/** Does the ServiceAccount reference `secret` (when `want` is set) and hold no stale entry of this TcrAccess? */
+export const serviceAccountUpToDate = (sa: CachedServiceAccount, accessName: string, want: string | undefined): boolean =>
+  mergeServiceAccount(sa, accessName, want) === undefined;

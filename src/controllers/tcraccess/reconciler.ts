@@ -1,0 +1,328 @@
+// The two reconciles of a TcrAccess:
+//  - reconcileAccess (key a/<name>): finalizer, credentials, which namespaces are out of date (fanned out
+//    as namespace keys), and status. Cheap: it reads caches only and writes status only when it changed.
+//  - reconcileNamespace (key n/<name>/<namespace>): the Secret and ServiceAccount entries of one namespace.
+// Both are level-based: they read the current spec and caches, never the event that woke them.
+import type { Logger } from 'winston';
+import { ConditionType } from '../../api/v1alpha1/conditions.ts';
+import { ApiVersion, Kind, type TcrAccess, type TcrAccessStatus } from '../../api/v1alpha1/types.ts';
+import { isAlreadyExists, isNotFound } from '../../k8s/client.ts';
+import { transitions } from '../../k8s/conditions.ts';
+import type { KubeObject } from '../../k8s/informer.ts';
+import { resolveCredentials, registryServer, type CredentialsResult } from './credentials.ts';
+import { accessKey, namespaceKey, type Deps } from './deps.ts';
+import {
+  ACCESS_LABEL,
+  addedEntries,
+  desiredSecret,
+  dockerConfigJson,
+  FINALIZER,
+  isSelected,
+  isTerminating,
+  mergeServiceAccount,
+  ownerUid,
+  SA_ANNOTATION,
+  secretUpToDate,
+  serviceAccountSelected,
+  serviceAccountUpToDate,
+  type CachedSecret,
+  type CachedServiceAccount,
+  type SecretBody,
+} from './desired.ts';
+import { finalize } from './finalizer.ts';
+import { computeStatus, sameStatus } from './status.ts';
+
+export const secretPath = (ns: string, name?: string) => `/api/v1/namespaces/${ns}/secrets${name ? `/${name}` : ''}`;
+export const serviceAccountPath = (ns: string, name: string) => `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
+export const accessPath = (name: string) => `/apis/tcr.tke.dev/v1alpha1/tcraccesses/${name}`;
+
+export interface Desired {
+  credentials: CredentialsResult;
+  server: string | undefined;
+  /** The Secret to write (namespace filled in per namespace); undefined while credentials are not ready. */
+  secret: SecretBody | undefined;
+}
+
+export function desiredFor(access: TcrAccess, d: Deps): Desired {
+  const ref = access.spec.credentials.secretRef;
+  const source = ref ? d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`) : undefined;
+  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces));
+  const server = registryServer(access);
+  const secret = credentials.ok && server ? desiredSecret(access, '', server, dockerConfigJson(server, credentials.auth)) : undefined;
+  return { credentials, server, secret };
+}
+
+/** Secrets of this TcrAccess in one namespace (any name). */
+const ownedSecrets = (access: TcrAccess, ns: string, d: Deps): CachedSecret[] =>
+  d.caches.secrets.inNamespace(ns).filter((s) => ownerUid(s) === access.metadata.uid);
+
+/** The Secret name a ServiceAccount should reference for this TcrAccess, or undefined. */
+function saTarget(access: TcrAccess, sa: CachedServiceAccount, secretOk: boolean): string | undefined {
+  return secretOk && serviceAccountSelected(access, sa.metadata.name) ? access.spec.imagePullSecret.name : undefined;
+}
+
+/** True when the namespace needs no write for this TcrAccess. */
+export function namespaceInSync(access: TcrAccess, ns: string, selected: boolean, want: SecretBody | undefined, d: Deps): boolean {
+  const name = access.spec.imagePullSecret.name;
+  const owned = ownedSecrets(access, ns, d);
+  if (owned.some((s) => s.metadata.name !== name || !selected)) return false;
+  let secretOk = false;
+  if (selected && want) {
+    const cur = d.caches.secrets.get(`${ns}/${name}`);
+    if (!cur || !secretUpToDate(cur, want)) return false;
+    secretOk = true;
+  }
+  return d.caches.serviceAccounts.inNamespace(ns).every((sa) => serviceAccountUpToDate(sa, access.metadata.name, saTarget(access, sa, secretOk)));
+}
+
+const recordFailure = (d: Deps, access: string, ns: string, message: string | undefined): boolean => {
+  let m = d.state.failures.get(access);
+  const before = m?.get(ns);
+  if (message === undefined) {
+    m?.delete(ns);
+    return before !== undefined;
+  }
+  if (!m) d.state.failures.set(access, (m = new Map()));
+  m.set(ns, message.slice(0, 200));
+  return before !== message.slice(0, 200);
+};
+
+const recordConflict = (d: Deps, access: string, ns: string, conflict: boolean): boolean => {
+  let s = d.state.conflicts.get(access);
+  const before = s?.has(ns) ?? false;
+  if (conflict) {
+    if (!s) d.state.conflicts.set(access, (s = new Set()));
+    s.add(ns);
+  } else s?.delete(ns);
+  return before !== conflict;
+};
+
+async function write<T>(d: Deps, resource: string, verb: string, fn: () => Promise<T>): Promise<T> {
+  if (d.signal.aborted) throw new Error('stopped: not writing any more');
+  d.metrics.writes.inc({ resource, verb });
+  return fn();
+}
+
+/** Ensures the Secret in `ns`; returns true when it is ours and current, false on a conflict. */
+async function ensureSecret(access: TcrAccess, ns: string, want: SecretBody, d: Deps, log: Logger): Promise<{ ok: boolean; changed: boolean }> {
+  const name = want.metadata.name;
+  const body: SecretBody = { ...want, metadata: { ...want.metadata, namespace: ns } };
+  const cached = d.caches.secrets.get(`${ns}/${name}`);
+  const uid = access.metadata.uid;
+  const replace = async (rv: string, type: string | undefined) => {
+    if (type !== undefined && type !== body.type) {
+      // type is immutable: replace ours by delete + create
+      await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(ns, name), { uid: ownerUidOf(cached) ?? undefined }));
+      d.caches.secrets.assumeDeleted(`${ns}/${name}`);
+      const created = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(secretPath(ns), body));
+      d.caches.secrets.assume(created);
+      log.info('Recreated Secret', { namespace: ns, secret: name });
+      return;
+    }
+    const updated = await write(d, 'secrets', 'update', () =>
+      d.client.replace<KubeObject>(secretPath(ns, name), { ...body, metadata: { ...body.metadata, resourceVersion: rv } }),
+    );
+    d.caches.secrets.assume(updated);
+    log.info('Updated Secret', { namespace: ns, secret: name });
+  };
+  const ownerUidOf = (s: CachedSecret | undefined) => (s ? s.metadata.uid : undefined);
+
+  if (cached) {
+    if (ownerUid(cached) !== uid) return { ok: false, changed: false };
+    if (secretUpToDate(cached, body)) return { ok: true, changed: false };
+    await replace(cached.metadata.resourceVersion, cached.type);
+    return { ok: true, changed: true };
+  }
+  try {
+    const created = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(secretPath(ns), body));
+    d.caches.secrets.assume(created);
+    log.info('Created Secret', { namespace: ns, secret: name });
+    return { ok: true, changed: true };
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+  // A Secret of that name exists without our label: ours (label removed by someone) or not ours at all.
+  const existing = await d.client.get<{ metadata: { resourceVersion: string; uid: string; ownerReferences?: Array<{ uid: string; kind: string }> }; type?: string }>(
+    secretPath(ns, name),
+  );
+  if (ownerUid(existing) !== uid) return { ok: false, changed: false };
+  await replace(existing.metadata.resourceVersion, existing.type);
+  return { ok: true, changed: true };
+}
+
+/** Applies this TcrAccess's entry to every ServiceAccount of the namespace. */
+async function ensureServiceAccounts(access: TcrAccess, ns: string, secretOk: boolean, d: Deps, log: Logger): Promise<boolean> {
+  let changed = false;
+  for (const sa of d.caches.serviceAccounts.inNamespace(ns)) {
+    if (await patchServiceAccount(access.metadata.name, sa, saTarget(access, sa, secretOk), d, log)) changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Read-modify-write of imagePullSecrets (an atomic list) with the cached resourceVersion as precondition;
+ * a 409 means the cache was stale: re-read and retry.
+ */
+export async function patchServiceAccount(accessName: string, cached: CachedServiceAccount, target: string | undefined, d: Deps, log: Logger): Promise<boolean> {
+  let sa = cached;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const change = mergeServiceAccount(sa, accessName, target);
+    if (!change) return false;
+    try {
+      const patched = await write(d, 'serviceaccounts', 'patch', () =>
+        d.client.mergePatch<KubeObject>(serviceAccountPath(sa.metadata.namespace, sa.metadata.name), {
+          metadata: { resourceVersion: sa.metadata.resourceVersion, annotations: { [SA_ANNOTATION]: change.annotation } },
+          imagePullSecrets: change.imagePullSecrets,
+        }),
+      );
+      d.caches.serviceAccounts.assume(patched);
+      log.info(target ? 'Added imagePullSecrets entry to ServiceAccount' : 'Removed imagePullSecrets entry from ServiceAccount', {
+        namespace: sa.metadata.namespace,
+        serviceAccount: sa.metadata.name,
+      });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      const status = (e as { status?: number }).status;
+      if (status !== 409) throw e;
+      const fresh = await d.client.get<KubeObject>(serviceAccountPath(sa.metadata.namespace, sa.metadata.name));
+      d.caches.serviceAccounts.assume(fresh);
+      sa = d.caches.serviceAccounts.get(`${sa.metadata.namespace}/${sa.metadata.name}`) ?? sa;
+    }
+  }
+  throw new Error(`ServiceAccount ${sa.metadata.namespace}/${sa.metadata.name} kept changing; will retry`);
+}
+
+export async function reconcileNamespace(accessName: string, ns: string, d: Deps, log: Logger): Promise<void> {
+  const access = d.caches.accesses.get(accessName);
+  if (!access || access.metadata.deletionTimestamp) return; // the finalizer cleans up
+  const nsObj = d.caches.namespaces.get(ns);
+  if (nsObj && isTerminating(nsObj)) return; // the namespace takes its Secrets with it
+  const desired = desiredFor(access, d);
+  if (!desired.secret) return; // credentials not ready: leave existing Secrets as they are
+  const selected = !!nsObj && isSelected(access, nsObj);
+  const name = access.spec.imagePullSecret.name;
+  let changed = false;
+  try {
+    // 1. Secret (before ServiceAccounts reference it)
+    let secretOk = false;
+    if (selected) {
+      const r = await ensureSecret(access, ns, desired.secret, d, log);
+      secretOk = r.ok;
+      changed ||= r.changed;
+      if (recordConflict(d, accessName, ns, !r.ok)) {
+        changed = true;
+        if (!r.ok) log.info('Secret exists and is not ours: not touching it', { namespace: ns, secret: name });
+      }
+    } else if (recordConflict(d, accessName, ns, false)) changed = true;
+    // 2. ServiceAccounts (also removes our stale entries)
+    changed = (await ensureServiceAccounts(access, ns, secretOk, d, log)) || changed;
+    // 3. Secrets of ours that are no longer wanted here (namespace deselected, Secret renamed)
+    for (const s of ownedSecrets(access, ns, d)) {
+      if (selected && s.metadata.name === name) continue;
+      try {
+        await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(ns, s.metadata.name), { uid: s.metadata.uid }));
+        log.info('Deleted Secret', { namespace: ns, secret: s.metadata.name });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      d.caches.secrets.assumeDeleted(`${ns}/${s.metadata.name}`);
+      changed = true;
+    }
+    if (recordFailure(d, accessName, ns, undefined)) changed = true;
+  } catch (e) {
+    if (recordFailure(d, accessName, ns, errorMessage(e))) changed = true;
+    throw e;
+  } finally {
+    if (changed) d.queue.addAfter(accessKey(accessName), d.opts.statusDebounceMs, 'fast');
+  }
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export async function reconcileAccess(name: string, full: boolean, d: Deps, log: Logger): Promise<void> {
+  let access = d.caches.accesses.get(name);
+  if (!access) {
+    d.state.conflicts.delete(name);
+    d.state.failures.delete(name);
+    d.metrics.secretsManaged.remove({ tcraccess: name });
+    d.metrics.conflicts.remove({ tcraccess: name });
+    return;
+  }
+  if (access.metadata.deletionTimestamp) return finalize(access, d, log);
+  if (!access.metadata.finalizers?.includes(FINALIZER)) {
+    const updated = await write(d, 'tcraccesses', 'patch', () =>
+      d.client.mergePatch<TcrAccess>(accessPath(name), {
+        metadata: { resourceVersion: access!.metadata.resourceVersion, finalizers: [...(access!.metadata.finalizers ?? []), FINALIZER] },
+      }),
+    );
+    d.caches.accesses.assume(updated as unknown as KubeObject);
+    access = d.caches.accesses.get(name)!;
+  }
+  const desired = desiredFor(access, d);
+  const conflicts = d.state.conflicts.get(name) ?? new Set<string>();
+  const failures = d.state.failures.get(name) ?? new Map<string, string>();
+  let desiredCount = 0;
+  let ready = 0;
+  const selectedNow = new Set<string>();
+  for (const ns of d.caches.namespaces.list()) {
+    const nsName = ns.metadata.name;
+    if (isTerminating(ns)) continue;
+    const selected = isSelected(access, ns);
+    if (selected) {
+      desiredCount++;
+      selectedNow.add(nsName);
+    }
+    if (!desired.secret) continue;
+    if (namespaceInSync(access, nsName, selected, desired.secret, d)) {
+      if (selected) ready++;
+      failures.delete(nsName);
+      if (!selected || !conflicts.has(nsName) || full) conflicts.delete(nsName);
+      continue;
+    }
+    // Known conflicts are retried on the periodic resync only, so a quiet cluster stays quiet.
+    if (conflicts.has(nsName) && !full) continue;
+    d.queue.add(namespaceKey(name, nsName), 'bulk');
+  }
+  // Entries this TcrAccess added to ServiceAccounts of namespaces that are gone from the cache.
+  for (const ns of [...conflicts]) if (!selectedNow.has(ns)) conflicts.delete(ns);
+  for (const ns of [...failures.keys()]) if (!selectedNow.has(ns) && !d.caches.namespaces.get(ns)) failures.delete(ns);
+
+  const status = computeStatus(
+    access,
+    {
+      credentials: desired.credentials,
+      server: desired.server,
+      desired: desiredCount,
+      ready,
+      conflicts: [...conflicts].filter((n) => selectedNow.has(n)).sort(),
+      failures: [...failures.entries()].filter(([n]) => selectedNow.has(n)).sort(([a], [b]) => a.localeCompare(b)).map(([namespace, message]) => ({ namespace, message })),
+    },
+    d.now().toISOString(),
+  );
+  d.metrics.secretsManaged.set({ tcraccess: name }, d.caches.secrets.list().filter((s) => s.metadata.labels?.[ACCESS_LABEL] === name).length);
+  d.metrics.conflicts.set({ tcraccess: name }, status.secrets?.conflicts ?? 0);
+  await writeStatusIfChanged(access, status, d, log);
+}
+
+/** Writes status through /status only when it differs; Events only on condition transitions. */
+export async function writeStatusIfChanged(access: TcrAccess, status: TcrAccessStatus, d: Deps, log: Logger): Promise<void> {
+  if (sameStatus(access.status ?? {}, status)) return;
+  const updated = await write(d, 'tcraccesses', 'update', () =>
+    d.client.replace<TcrAccess>(`${accessPath(access.metadata.name)}/status`, { ...access, status }),
+  );
+  d.caches.accesses.assume(updated as unknown as KubeObject);
+  const ready = status.conditions?.find((c) => c.type === ConditionType.Ready);
+  log.info('Updated status', { ready: ready?.status, reason: ready?.reason, secretsReady: status.secrets?.ready, secretsDesired: status.secrets?.desired });
+  for (const c of transitions(access.status?.conditions, status.conditions ?? [])) {
+    if (c.type === ConditionType.Ready && c.status === 'Unknown') continue;
+    await d.events.record(
+      { apiVersion: ApiVersion, kind: Kind, name: access.metadata.name, uid: access.metadata.uid, resourceVersion: updated.metadata.resourceVersion },
+      c.status === 'False' ? 'Warning' : 'Normal',
+      c.reason,
+      `${c.type}=${c.status}: ${c.message}`,
+    );
+  }
+}
+
+export { addedEntries };

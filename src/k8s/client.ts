@@ -1,0 +1,234 @@
+// A thin Kubernetes REST client over the kubeconfig of @kubernetes/client-node.
+//
+// Why not only the generated API classes: the operator needs what they do not give in one place —
+// a client-side QPS/burst limiter shared by every call, 429 Retry-After handling, metadata-only lists
+// and watches (PartialObjectMetadata), merge patches with resourceVersion preconditions, one keep-alive
+// connection pool, and the request metrics. Authentication (tokens, client certs, exec plugins,
+// in-cluster service account) still comes from client-node's KubeConfig.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { Agent, fetch } from 'undici';
+import { TokenBucket } from './ratelimit.ts';
+
+export interface ClientOptions {
+  qps: number;
+  burst: number;
+  userAgent?: string;
+  /** Called once per HTTP response (for metrics). */
+  onResponse?: (verb: string, code: number) => void;
+  /** Maximum number of 429 retries of one call. */
+  maxThrottleRetries?: number;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly retryAfterSeconds: number | undefined;
+  readonly details: unknown;
+  constructor(status: number, reason: string, message: string, retryAfterSeconds?: number, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.details = details;
+  }
+}
+
+export const isNotFound = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
+export const isConflict = (e: unknown): boolean => e instanceof ApiError && e.status === 409 && e.reason === 'Conflict';
+export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiError && e.status === 409 && e.reason === 'AlreadyExists';
+export const isGone = (e: unknown): boolean => e instanceof ApiError && e.status === 410;
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export const MERGE_PATCH = 'application/merge-patch+json';
+export const JSON_PATCH = 'application/json-patch+json';
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+/** Ask for PartialObjectMetadata instead of full objects: lists, and watch events. */
+export const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+export const ACCEPT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+export class KubeClient {
+  readonly server: string;
+  private readonly kc: KubeConfig;
+  private readonly limiter: TokenBucket;
+  private readonly opts: ClientOptions;
+  private dispatcher: Agent | undefined;
+
+  constructor(kc: KubeConfig, opts: ClientOptions) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.kc = kc;
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.opts = opts;
+    this.limiter = new TokenBucket(opts.qps, opts.burst);
+  }
+
+  /** Headers and TLS material from the kubeconfig; re-read on every call so rotated tokens are picked up. */
+  private async auth(): Promise<{ headers: Record<string, string>; dispatcher: Agent }> {
+    const o: RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(o);
+    if (!this.dispatcher) {
+      this.dispatcher = new Agent({
+        connect: {
+          ca: o.ca as string | Buffer | undefined,
+          cert: o.cert as string | Buffer | undefined,
+          key: o.key as string | Buffer | undefined,
+          ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+          ...(o.servername ? { servername: o.servername } : {}),
+        },
+        keepAliveTimeout: 30_000,
+        connections: 64,
+      });
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    return { headers, dispatcher: this.dispatcher };
+  }
+
+  url(path: string, query?: Query): string {
+    const u = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const maxRetries = this.opts.maxThrottleRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.take(spec.signal);
+      const { headers, dispatcher } = await this.auth();
+      headers['Accept'] = spec.accept ?? 'application/json';
+      if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
+      let body: string | undefined;
+      if (spec.body !== undefined) {
+        headers['Content-Type'] = spec.contentType ?? 'application/json';
+        body = JSON.stringify(spec.body);
+      }
+      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal: spec.signal });
+      this.opts.onResponse?.(spec.method, res.status);
+      const text = await res.text();
+      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+      const retryAfter = Number(res.headers.get('retry-after') ?? '');
+      const err = toApiError(res.status, text, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+      // 429 (and 5xx with Retry-After, as client-go does): wait as told and try again.
+      if ((res.status === 429 || (res.status >= 500 && err.retryAfterSeconds)) && attempt < maxRetries) {
+        await sleep(Math.min(err.retryAfterSeconds ?? 1, 30) * 1000, spec.signal);
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>({ method: 'GET', path, query });
+  }
+  create<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>({ method: 'POST', path, body, query });
+  }
+  replace<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>({ method: 'PUT', path, body, query });
+  }
+  mergePatch<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>({ method: 'PATCH', path, body, contentType: MERGE_PATCH, query });
+  }
+  jsonPatch<T>(path: string, ops: unknown[], query?: Query): Promise<T> {
+    return this.request<T>({ method: 'PATCH', path, body: ops, contentType: JSON_PATCH, query });
+  }
+  delete<T>(path: string, preconditions?: { uid?: string; resourceVersion?: string }): Promise<T> {
+    const body = preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined;
+    return this.request<T>({ method: 'DELETE', path, body });
+  }
+
+  /**
+   * Streams a watch. Resolves when the server closes the stream (the caller re-watches from the last
+   * resourceVersion), rejects on errors. An ERROR event (e.g. 410 Gone) is turned into an ApiError.
+   * `idleTimeoutMs` aborts a stream that stays silent (dead TCP connection).
+   */
+  async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, opts: { accept?: string; signal?: AbortSignal; idleTimeoutMs: number }): Promise<void> {
+    await this.limiter.take(opts.signal);
+    const { headers, dispatcher } = await this.auth();
+    headers['Accept'] = opts.accept ?? 'application/json';
+    if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    opts.signal?.addEventListener('abort', onAbort);
+    let idle: NodeJS.Timeout | undefined;
+    let idleFired = false;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        idleFired = true;
+        ac.abort();
+      }, opts.idleTimeoutMs);
+    };
+    try {
+      arm();
+      const res = await fetch(this.url(path, { ...query, watch: 1 }), { method: 'GET', headers, dispatcher, signal: ac.signal });
+      this.opts.onResponse?.('WATCH', res.status);
+      if (!res.ok || !res.body) throw toApiError(res.status, await res.text(), undefined);
+      const decoder = new TextDecoder();
+      let buf = '';
+      for await (const chunk of res.body) {
+        arm();
+        buf += decoder.decode(chunk as Uint8Array, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          const ev = JSON.parse(line) as WatchEvent<T>;
+          if (ev.type === 'ERROR') {
+            const st = ev.object as unknown as { code?: number; reason?: string; message?: string };
+            throw new ApiError(st.code ?? 500, st.reason ?? 'WatchError', st.message ?? 'watch error');
+          }
+          onEvent(ev);
+        }
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      if (idleFired) throw new ApiError(0, 'WatchIdle', `watch ${path} was silent for ${opts.idleTimeoutMs} ms`);
+      throw e;
+    } finally {
+      clearTimeout(idle);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
+  }
+}
+
+function toApiError(status: number, text: string, retryAfter: number | undefined): ApiError {
+  try {
+    const st = JSON.parse(text) as { reason?: string; message?: string; details?: { retryAfterSeconds?: number } };
+    return new ApiError(status, st.reason ?? String(status), st.message ?? text, retryAfter ?? st.details?.retryAfterSeconds, st.details);
+  } catch {
+    return new ApiError(status, String(status), text.slice(0, 512) || `HTTP ${status}`, retryAfter);
+  }
+}

@@ -1,0 +1,256 @@
+// List+watch cache of one resource, after client-go's reflector + store.
+//
+// - Lists in pages, then watches from the list's resourceVersion with bookmarks; a closed watch resumes
+//   from the last resourceVersion; 410 Gone relists (and emits deletes for objects that vanished);
+//   any other error restarts with capped exponential backoff and jitter — never a process exit.
+// - Objects go through `transform` before they are stored: managedFields are always dropped, and
+//   callers project objects to what they need (Secrets keep a hash of their data, never the data).
+// - Handlers see (old, new) so relations can skip no-op changes.
+import type { Logger } from 'winston';
+import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, isGone, type KubeClient, type Query } from './client.ts';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    managedFields?: unknown;
+  };
+}
+
+export interface InformerOptions<T> {
+  name: string;
+  client: KubeClient;
+  /** Collection path, e.g. /api/v1/namespaces or /api/v1/namespaces/ns/secrets. */
+  path: string;
+  query?: Query;
+  /** List and watch PartialObjectMetadata only (e.g. Namespaces: labels are all we need). */
+  metadataOnly?: boolean;
+  transform: (raw: KubeObject) => T;
+  logger: Logger;
+  pageSize?: number;
+  /** Server-side watch timeout; the client reconnects after it. */
+  watchTimeoutSeconds?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface Handlers<T> {
+  add?: (obj: T) => void;
+  update?: (oldObj: T, newObj: T) => void;
+  delete?: (obj: T) => void;
+}
+
+export const keyOf = (o: KubeObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? ''));
+
+export function stripManagedFields<T extends KubeObject>(o: T): T {
+  if (o.metadata && 'managedFields' in o.metadata) delete o.metadata.managedFields;
+  return o;
+}
+
+export class Informer<T extends KubeObject> {
+  private readonly store = new Map<string, T>();
+  private readonly byNamespace = new Map<string, Set<string>>();
+  private readonly handlers: Handlers<T>[] = [];
+  private readonly opts: InformerOptions<T>;
+  private resourceVersion = '';
+  private abort = new AbortController();
+  private syncedResolve!: () => void;
+  readonly synced: Promise<void>;
+  private running = false;
+  private hasSyncedOnce = false;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.synced = new Promise((r) => (this.syncedResolve = r));
+  }
+
+  get hasSynced(): boolean {
+    return this.hasSyncedOnce;
+  }
+
+  on(h: Handlers<T>): void {
+    this.handlers.push(h);
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  keys(): IterableIterator<string> {
+    return this.store.keys();
+  }
+
+  /** Objects in one namespace (namespaced resources). */
+  inNamespace(ns: string): T[] {
+    const keys = this.byNamespace.get(ns);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const o = this.store.get(k);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  /**
+   * Records the object a successful write returned, before its watch event arrives, so the next reconcile
+   * does not act on a stale copy (client-go's MutationCache). Handlers are not called.
+   */
+  assume(raw: KubeObject): void {
+    const obj = this.opts.transform(stripManagedFields(raw));
+    const key = keyOf(obj);
+    this.store.set(key, obj);
+    const ns = obj.metadata?.namespace;
+    if (ns) {
+      let s = this.byNamespace.get(ns);
+      if (!s) this.byNamespace.set(ns, (s = new Set()));
+      s.add(key);
+    }
+  }
+
+  /** Records a successful delete before its watch event arrives. Handlers are not called. */
+  assumeDeleted(key: string): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    this.store.delete(key);
+    const ns = old.metadata?.namespace;
+    if (ns) this.byNamespace.get(ns)?.delete(key);
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    void this.run();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.abort.abort();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let needList = true;
+    const signal = this.abort.signal;
+    while (this.running && !signal.aborted) {
+      try {
+        if (needList) {
+          await this.relist(signal);
+          needList = false;
+        }
+        await this.opts.client.watch<KubeObject>(
+          this.opts.path,
+          {
+            ...this.opts.query,
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+          },
+          (ev) => {
+            failures = 0;
+            const rv = ev.object.metadata?.resourceVersion;
+            if (ev.type === 'BOOKMARK') {
+              if (rv) this.resourceVersion = rv;
+              return;
+            }
+            if (ev.type === 'DELETED') this.remove(keyOf(ev.object));
+            else this.upsert(ev.object);
+            if (rv) this.resourceVersion = rv;
+          },
+          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: ((this.opts.watchTimeoutSeconds ?? 600) + 60) * 1000 },
+        );
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isGone(err)) {
+          this.opts.logger.info('Watch expired, relisting', { informer: this.opts.name });
+          needList = true;
+          continue;
+        }
+        failures++;
+        const delay = Math.min(30_000, 200 * 2 ** Math.min(failures, 8)) * (0.5 + Math.random() / 2);
+        this.opts.logger.warn('List/watch failed, retrying', { informer: this.opts.name, error: String(err), retryInMs: Math.round(delay) });
+        this.opts.onError?.(err);
+        // A failed list must be repeated; a failed watch resumes from the last resourceVersion.
+        if (!this.hasSyncedOnce) needList = true;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async relist(signal: AbortSignal): Promise<void> {
+    const seen = new Set<string>();
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.opts.client.request<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] }>({
+        method: 'GET',
+        path: this.opts.path,
+        query: { ...this.opts.query, limit: this.opts.pageSize ?? 500, continue: cont },
+        accept: this.opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
+        signal,
+      });
+      for (const item of page.items) {
+        // Items of a list carry no kind; metadata lists carry PartialObjectMetadata items.
+        seen.add(keyOf(item));
+        this.upsert(item);
+      }
+      rv = page.metadata.resourceVersion;
+      cont = page.metadata.continue || undefined;
+    } while (cont);
+    for (const key of [...this.store.keys()]) if (!seen.has(key)) this.remove(key);
+    this.resourceVersion = rv;
+    if (!this.hasSyncedOnce) {
+      this.hasSyncedOnce = true;
+      this.syncedResolve();
+    }
+  }
+
+  private upsert(raw: KubeObject): void {
+    const obj = this.opts.transform(stripManagedFields(raw));
+    const key = keyOf(obj);
+    const old = this.store.get(key);
+    if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    this.store.set(key, obj);
+    const ns = obj.metadata?.namespace;
+    if (ns) {
+      let s = this.byNamespace.get(ns);
+      if (!s) this.byNamespace.set(ns, (s = new Set()));
+      s.add(key);
+    }
+    for (const h of this.handlers) {
+      try {
+        if (old) h.update?.(old, obj);
+        else h.add?.(obj);
+      } catch (e) {
+        this.opts.logger.error('Event handler failed', { informer: this.opts.name, error: String(e) });
+      }
+    }
+  }
+
+  private remove(key: string): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    this.store.delete(key);
+    const ns = old.metadata?.namespace;
+    if (ns) this.byNamespace.get(ns)?.delete(key);
+    for (const h of this.handlers) {
+      try {
+        h.delete?.(old);
+      } catch (e) {
+        this.opts.logger.error('Event handler failed', { informer: this.opts.name, error: String(e) });
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// A work queue of keys, after client-go's workqueue: a key is queued at most once (de-duplicated), never
+// processed by two workers at once (a key added while it is processed runs again afterwards), retried with
+// per-key exponential backoff, and delayable (addAfter). Two lanes: `fast` for keys caused by a single
+// object changing (a new namespace must get its Secret within a second even while a large rollout is
+// queued), `bulk` for fan-out work. Workers always take fast keys first.
+
+export type Lane = 'fast' | 'bulk';
+
+export interface QueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  onDepth?: (depth: number) => void;
+}
+
+export class WorkQueue {
+  private readonly fast: string[] = [];
+  private readonly bulk: string[] = [];
+  private readonly queued = new Map<string, Lane>();
+  private readonly processing = new Set<string>();
+  /** Keys added while being processed: re-queued (in this lane) when done. */
+  private readonly dirty = new Map<string, Lane>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout; lane: Lane }>();
+  private readonly waiting: Array<(key: string | undefined) => void> = [];
+  private shuttingDown = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly onDepth: ((depth: number) => void) | undefined;
+
+  constructor(opts: QueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 5;
+    this.maxDelayMs = opts.maxDelayMs ?? 300_000;
+    this.onDepth = opts.onDepth;
+  }
+
+  get depth(): number {
+    return this.fast.length + this.bulk.length;
+  }
+
+  add(key: string, lane: Lane = 'fast'): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      if (this.dirty.get(key) !== 'fast') this.dirty.set(key, lane);
+      return;
+    }
+    const cur = this.queued.get(key);
+    if (cur === 'fast' || cur === lane) return;
+    if (cur === 'bulk' && lane === 'fast') {
+      // promote: a key waiting in the bulk lane moves ahead
+      this.bulk.splice(this.bulk.indexOf(key), 1);
+    }
+    this.queued.set(key, lane);
+    (lane === 'fast' ? this.fast : this.bulk).push(key);
+    this.onDepth?.(this.depth);
+    this.wake();
+  }
+
+  /** Adds the key after `ms`; an earlier pending addAfter of the same key wins. */
+  addAfter(key: string, ms: number, lane: Lane = 'bulk'): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key, lane);
+    const at = Date.now() + ms;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key, lane);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, { at, timer, lane });
+  }
+
+  /** Re-adds the key after its exponential backoff: base * 2^failures, capped. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n);
+    this.addAfter(key, delay, 'bulk');
+    return delay;
+  }
+
+  /** Clears the key's backoff after a success. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failuresOf(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Next key, or undefined once shut down and drained. Callers must call done(key). */
+  get(): Promise<string | undefined> {
+    const key = this.pop();
+    if (key !== undefined) return Promise.resolve(key);
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private pop(): string | undefined {
+    const key = this.fast.shift() ?? this.bulk.shift();
+    if (key === undefined) return undefined;
+    this.queued.delete(key);
+    this.processing.add(key);
+    this.onDepth?.(this.depth);
+    return key;
+  }
+
+  private wake(): void {
+    while (this.waiting.length > 0) {
+      const key = this.pop();
+      if (key === undefined) return;
+      this.waiting.shift()!(key);
+    }
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    const lane = this.dirty.get(key);
+    if (lane) {
+      this.dirty.delete(key);
+      this.add(key, lane);
+    }
+  }
+
+  /** Stops accepting keys; workers drain what is queued in flight and then get undefined. */
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
+    this.fast.length = 0;
+    this.bulk.length = 0;
+    this.queued.clear();
+    this.dirty.clear();
+    for (const w of this.waiting.splice(0)) w(undefined);
+  }
+}

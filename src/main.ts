@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// tcr-access-operator: flags and environment → wiring. No logic here.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { TcrAccessController } from './controllers/tcraccess/controller.ts';
+import { KubeClient } from './k8s/client.ts';
+import { parseDuration } from './k8s/duration.ts';
+import { EventRecorder } from './k8s/events.ts';
+import { LeaderElector } from './k8s/leader.ts';
+import { createLogger } from './k8s/logger.ts';
+import { createMetrics } from './k8s/metrics.ts';
+import { metricsServer, probeServer } from './k8s/probes.ts';
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function defaultNamespace(): string {
+  if (process.env['POD_NAMESPACE']) return process.env['POD_NAMESPACE'];
+  try {
+    return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim();
+  } catch {
+    return 'tcr-system';
+  }
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+const positiveNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number, got "${v}"`);
+  return n;
+};
+
+export interface Flags {
+  kubeconfig?: string;
+  namespace: string;
+  sourceNamespaces: string[];
+  leaderElect: boolean;
+  leaderElectionId: string;
+  leaderElectionNamespace?: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  kubeApiQps: number;
+  kubeApiBurst: number;
+  workers: number;
+  resyncPeriod: string;
+  statusDebounce: string;
+  shutdownTimeout: string;
+  logLevel: string;
+}
+
+export function buildCli(): Command {
+  return new Command('tcr-access-operator')
+    .description('Kubernetes operator that makes Tencent Container Registry (TCR) just work for TKE and TKE Serverless clusters')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster config)')
+    .option('--namespace <ns>', "the operator's own namespace (default: $POD_NAMESPACE or the service account's)", defaultNamespace())
+    .option('--source-namespaces <list>', 'extra namespaces whose Secrets TcrAccess objects may use as sources (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean), [] as string[])
+    .option('--leader-elect', 'elect a leader on a Lease so that only one replica writes', false)
+    .option('--leader-election-id <name>', 'name of the Lease', 'tcr-access-operator-leader')
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: --namespace)')
+    .option('--lease-duration <d>', 'how long non-leaders wait before taking an unrenewed lease', '15s')
+    .option('--renew-deadline <d>', 'how long the leader keeps trying to renew before it stops leading', '10s')
+    .option('--retry-period <d>', 'interval between lease attempts', '2s')
+    .option('--metrics-bind-address <addr>', 'address of /metrics ("0" disables)', ':8080')
+    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" disables)', ':8081')
+    .option('--kube-api-qps <n>', 'client-side requests per second to the API server', positiveNumber('kube-api-qps'), 50)
+    .option('--kube-api-burst <n>', 'client-side request burst', positiveInt('kube-api-burst'), 100)
+    .option('--workers <n>', 'concurrent reconciles', positiveInt('workers'), 16)
+    .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
+    .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
+    .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const f = buildCli().parse(argv).opts<Flags>();
+  const durations = {
+    lease: parseDuration(f.leaseDuration),
+    renew: parseDuration(f.renewDeadline),
+    retry: parseDuration(f.retryPeriod),
+    resync: parseDuration(f.resyncPeriod),
+    debounce: parseDuration(f.statusDebounce),
+    shutdown: parseDuration(f.shutdownTimeout),
+  };
+  if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
+  const logger = createLogger(f.logLevel);
+  const metrics = createMetrics();
+  const kc = loadKubeConfig(f.kubeconfig);
+  const client = new KubeClient(kc, {
+    qps: f.kubeApiQps,
+    burst: f.kubeApiBurst,
+    userAgent: 'tcr-access-operator',
+    onResponse: (verb, code) => metrics.apiResponses.inc({ verb, code: String(code) }),
+  });
+  const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
+  const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
+  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16 };
+  logger.info('Starting', { namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
+
+  let controller: TcrAccessController | undefined;
+  let cachesReady = false;
+  const startController = async () => {
+    controller = new TcrAccessController({ client, logger, metrics, events, opts });
+    await controller.startCaches();
+    cachesReady = true;
+    controller.startWorkers();
+    logger.info('Controller started', { workers: f.workers });
+  };
+  const stopController = async (timeoutMs: number) => {
+    const c = controller;
+    controller = undefined;
+    await c?.stop(timeoutMs);
+  };
+
+  const probes = await probeServer(f.healthProbeBindAddress, { healthy: () => true, ready: () => (f.leaderElect ? elector !== undefined : cachesReady) });
+  const metricsSrv = await metricsServer(f.metricsBindAddress, metrics.registry);
+
+  let elector: LeaderElector | undefined;
+  if (f.leaderElect) {
+    elector = new LeaderElector({
+      client,
+      namespace: f.leaderElectionNamespace ?? f.namespace,
+      name: f.leaderElectionId,
+      identity: `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+      leaseDurationMs: durations.lease,
+      renewDeadlineMs: durations.renew,
+      retryPeriodMs: durations.retry,
+      logger,
+      onStartedLeading: () => {
+        metrics.isLeader.set(1);
+        void startController().catch((e: unknown) => logger.error('Controller failed to start', { error: String(e) }));
+      },
+      // Stop writing at once: another replica may already be leading.
+      onStoppedLeading: async () => {
+        metrics.isLeader.set(0);
+        await stopController(0);
+      },
+    });
+    elector.start();
+  } else {
+    await startController();
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('Shutting down: draining in-flight reconciles', { signal });
+    await stopController(durations.shutdown);
+    await elector?.stop();
+    probes?.close();
+    metricsSrv?.close();
+    await client.close();
+    logger.info('Stopped');
+    logger.on('finish', () => process.exit(0));
+    logger.end();
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+run(process.argv).catch((e: unknown) => {
+  console.error(`tcr-access-operator: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
