@@ -16,7 +16,8 @@ export interface ConditionInput {
 export function truncateMessage(m: string): string {
   if (Buffer.byteLength(m) <= MAX_MESSAGE) return m;
   let s = m.slice(0, MAX_MESSAGE - 3);
-  while (Buffer.byteLength(s) > MAX_MESSAGE - 3) s = s.slice(0, -1);
+  // Never end on the first half of a surrogate pair: it would be written as U+FFFD (a broken character).
+  while (Buffer.byteLength(s) > MAX_MESSAGE - 3 || /[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
   return s + '...';
 }
 

@@ -5,10 +5,11 @@
 // on, static admin token), waits until the apiserver is ready, writes an admin kubeconfig and installs crds/*.yaml.
 //
 // Set TCRA_KEEP_CONTROLPLANE_DIR=1 to keep the temp dir (logs, certs, kubeconfig) after stop().
+import { ApiError, KubeClient } from '../../src/k8s/client.ts';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import http from 'node:http';
@@ -83,25 +84,34 @@ export interface ControlPlane {
 // ---------------------------------------------------------------------------------------------------------------
 // Child-process bookkeeping: every server we start is killed when this process goes away, whatever the reason.
 
-/** Running servers and their watchdogs. */
-const liveChildren = new Map<ChildProcess, ChildProcess | undefined>();
-const liveDirs = new Set<string>();
+/** Every server process started by this module that has not exited yet. */
+const liveChildren = new Set<ChildProcess>();
+/** One watchdog per control plane, keyed by its temp dir. */
+const watchdogs = new Map<string, ChildProcess>();
 let exitHooksInstalled = false;
 
-function killAllSync(signal: NodeJS.Signals): void {
-  for (const [child, watchdog] of liveChildren) {
-    for (const p of [child, watchdog]) {
-      if (p && p.exitCode === null && p.signalCode === null && p.pid !== undefined) {
-        try {
-          process.kill(p.pid, signal);
-        } catch {
-          // already gone
-        }
-      }
-    }
+function alive(p: ChildProcess): boolean {
+  return p.pid !== undefined && p.exitCode === null && p.signalCode === null;
+}
+
+function killSync(p: ChildProcess, signal: NodeJS.Signals): void {
+  if (!alive(p) || p.pid === undefined) return;
+  try {
+    process.kill(p.pid, signal);
+  } catch {
+    // already gone
   }
-  if (process.env.TCRA_KEEP_CONTROLPLANE_DIR !== '1') {
-    for (const dir of liveDirs) {
+}
+
+const verbose = (): boolean => process.env.TCRA_CONTROLPLANE_VERBOSE === '1';
+const keepDir = (): boolean => process.env.TCRA_KEEP_CONTROLPLANE_DIR === '1';
+
+/** Last-resort cleanup when the process is going away (synchronous: runs in 'exit' and signal handlers). */
+function killAllSync(): void {
+  for (const child of liveChildren) killSync(child, 'SIGKILL');
+  for (const [dir, dog] of watchdogs) {
+    killSync(dog, 'SIGKILL');
+    if (!keepDir()) {
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch {
@@ -109,17 +119,18 @@ function killAllSync(signal: NodeJS.Signals): void {
       }
     }
   }
+  watchdogs.clear();
 }
 
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
-  process.on('exit', () => killAllSync('SIGKILL'));
+  process.on('exit', killAllSync);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = (): void => {
-      killAllSync('SIGKILL');
+      killAllSync();
       process.removeListener(signal, handler);
-      // Re-raise so the default behaviour (or another listener, e.g. mocha's) still applies.
+      // Re-raise so the default behaviour (or another listener's) still applies.
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };
     process.on(signal, handler);
@@ -127,19 +138,30 @@ function installExitHooks(): void {
 }
 
 /**
- * Kills `childPid` if this process dies without cleaning up (even SIGKILL of the test runner): a tiny detached
- * shell polls our pid once a second. Killed by us in the normal path.
+ * Covers what no in-process handler can: this process being SIGKILLed (e.g. a CI timeout). A tiny detached shell
+ * polls our pid once a second; when we are gone it TERMs (then KILLs) the pids listed in `<dir>/pids` and removes
+ * the dir. Killed by stop() and by the exit handlers in the normal paths.
  */
-function spawnWatchdog(childPid: number): ChildProcess {
+function spawnWatchdog(dir: string): ChildProcess {
   const script =
     'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
-    'kill -TERM "$2" 2>/dev/null; sleep 5; kill -KILL "$2" 2>/dev/null; exit 0';
-  const dog = spawn('sh', ['-c', script, 'tcra-watchdog', String(process.pid), String(childPid)], {
-    detached: true,
-    stdio: 'ignore',
-  });
+    'pids=$(cat "$2/pids" 2>/dev/null); ' +
+    'if [ -n "$pids" ]; then kill -TERM $pids 2>/dev/null; sleep 5; kill -KILL $pids 2>/dev/null; fi; ' +
+    '[ "$3" = keep ] || rm -rf "$2"';
+  const args = ['-c', script, 'tcra-watchdog', String(process.pid), dir, keepDir() ? 'keep' : 'remove'];
+  const dog = spawn('sh', args, { detached: true, stdio: 'ignore' });
   dog.unref();
+  watchdogs.set(dir, dog);
   return dog;
+}
+
+function writePidsFile(dir: string, servers: Server[]): void {
+  const pids = servers.filter(isRunning).map((s) => s.child.pid);
+  try {
+    writeFileSync(path.join(dir, 'pids'), pids.join(' ') + '\n');
+  } catch {
+    // dir already removed
+  }
 }
 
 interface Server {
@@ -151,7 +173,7 @@ interface Server {
   done: boolean;
 }
 
-function startServer(name: string, bin: string, args: string[], logPath: string): Server {
+function startServer(name: string, bin: string, args: string[], logPath: string, onExit: () => void): Server {
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
@@ -159,24 +181,20 @@ function startServer(name: string, bin: string, args: string[], logPath: string)
   } finally {
     closeSync(fd);
   }
-  const watchdog = child.pid !== undefined ? spawnWatchdog(child.pid) : undefined;
-  liveChildren.set(child, watchdog);
-  const gone = (): void => {
-    server.done = true;
-    liveChildren.delete(child);
-    // The watchdog must not outlive the server (it would later signal a possibly reused pid).
-    if (watchdog && watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill('SIGKILL');
-  };
+  liveChildren.add(child);
   let resolveExited!: () => void;
   const server: Server = { name, child, logPath, done: false, exited: new Promise((r) => (resolveExited = r)) };
-  child.once('exit', () => {
-    gone();
+  const gone = (): void => {
+    if (server.done) return;
+    server.done = true;
+    liveChildren.delete(child);
+    onExit();
     resolveExited();
-  });
+  };
+  child.once('exit', gone);
   child.once('error', (err) => {
-    gone();
     console.error(`[controlplane] ${name} failed to spawn: ${err.message}`);
-    resolveExited();
+    gone();
   });
   return server;
 }
@@ -407,17 +425,25 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const started = Date.now();
   const bins = await resolveBinaries();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tcra-controlplane-'));
-  liveDirs.add(dir);
+  const watchdog = spawnWatchdog(dir);
   const servers: Server[] = [];
+  const launch = (name: string, bin: string, args: string[]): Server => {
+    const s = startServer(name, bin, args, path.join(dir, `${name}.log`), () => writePidsFile(dir, servers));
+    servers.push(s);
+    writePidsFile(dir, servers);
+    return s;
+  };
   let stopped: Promise<void> | undefined;
 
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       // Reverse start order: kube-apiserver first, then etcd.
       for (const s of [...servers].reverse()) await stopServer(s);
-      liveDirs.delete(dir);
-      if (process.env.TCRA_KEEP_CONTROLPLANE_DIR !== '1') await rm(dir, { recursive: true, force: true });
+      killSync(watchdog, 'SIGKILL');
+      watchdogs.delete(dir);
+      if (!keepDir()) await rm(dir, { recursive: true, force: true });
       else console.error(`[controlplane] kept ${dir}`);
+      if (verbose()) console.error(`[controlplane] stopped (${dir})`);
     })());
 
   try {
@@ -430,7 +456,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
 
     // --- etcd
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const etcd = startServer(
+    const etcd = launch(
       'etcd',
       bins.etcd,
       [
@@ -444,9 +470,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
         '--unsafe-no-fsync=true',
         '--log-level=warn',
       ],
-      path.join(dir, 'etcd.log'),
     );
-    servers.push(etcd);
     await waitUntil('etcd /health', etcd, ETCD_READY_TIMEOUT_MS, async () => {
       return (await httpGetStatus(`${etcdUrl}/health`)) === 200;
     });
@@ -486,8 +510,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       );
     }
     args.push(...(opts.extraApiServerArgs ?? []));
-    const apiserver = startServer('kube-apiserver', bins.apiserver, args, path.join(dir, 'kube-apiserver.log'));
-    servers.push(apiserver);
+    const apiserver = launch('kube-apiserver', bins.apiserver, args);
 
     const request = (apiPath: string, ropts: RawRequestOptions = {}): Promise<RawResponse> =>
       rawRequest(server, caPem, apiPath, { ...ropts, token: ropts.token === undefined ? adminToken : ropts.token });
@@ -552,7 +575,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       stop,
       auditLogPath,
     };
-    if (process.env.TCRA_CONTROLPLANE_VERBOSE === '1') {
+    if (verbose()) {
       console.error(`[controlplane] ${server} ready in ${Date.now() - started} ms (dir ${dir})`);
     }
     return cp;
@@ -564,7 +587,8 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function installCrdsFrom(kc: k8s.KubeConfig, crdDir: string): Promise<void> {
+/** Installs (create or replace) every CustomResourceDefinition in `crdDir` (multi-document YAML/JSON) and waits until Established. */
+export async function installCrdsFrom(kc: k8s.KubeConfig, crdDir: string): Promise<void> {
   let files: string[];
   try {
     files = (await readdir(crdDir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
@@ -582,19 +606,21 @@ async function installCrdsFrom(kc: k8s.KubeConfig, crdDir: string): Promise<void
     }
   }
   if (crds.length === 0) return;
+  // Raw JSON, not the typed ApiextensionsV1Api: client-node's model serializer only knows its own property
+  // names and silently drops `enum`, `x-kubernetes-validations`, `x-kubernetes-list-type`, ... from a
+  // YAML-parsed schema.
+  const client = new KubeClient(kc, { qps: 100, burst: 100 });
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
   for (const crd of crds) {
     const name = crd.metadata?.name;
     if (!name) throw new Error('CRD without metadata.name in crds/');
     try {
-      await ext.createCustomResourceDefinition({ body: crd });
+      await client.create(base, crd);
     } catch (err) {
-      if (!isApiError(err, 409)) throw err;
-      const current = await ext.readCustomResourceDefinition({ name });
-      await ext.replaceCustomResourceDefinition({
-        name,
-        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata?.resourceVersion } },
-      });
+      if (!(err instanceof ApiError && err.status === 409)) throw err;
+      const current = await client.get<{ metadata: { resourceVersion: string } }>(`${base}/${name}`);
+      await client.replace(`${base}/${name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata.resourceVersion } });
     }
   }
   for (const crd of crds) {

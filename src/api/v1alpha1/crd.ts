@@ -38,6 +38,9 @@ export function crdObject() {
               description: 'TcrAccess makes a Tencent Container Registry usable from this cluster: image-pull Secrets across namespaces, network reachability, and diagnosis.',
               type: 'object',
               required: ['spec'],
+              'x-kubernetes-validations': [
+                { rule: 'size(self.metadata.name) <= 63', message: 'the TcrAccess name must be at most 63 characters: it is used as a label value' },
+              ],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

@@ -63,11 +63,15 @@ export function resolveCredentials(access: TcrAccess, source: SourceSecret | und
       const hosts = Object.keys(auths).sort().slice(0, 5).join(', ') || 'none';
       return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name} has no ${DOCKERCONFIG_KEY} entry for ${server} (entries: ${hosts})` };
     }
-    const e = auths[key]!;
-    let u = e.username;
-    let p = e.password;
-    if ((!u || !p) && e.auth) {
-      const s = decode(e.auth) ?? '';
+    // Fields of a hand-written config may have any JSON type: anything but a string counts as absent
+    // (Buffer.from of a number would throw, with the value in the error message).
+    const e = auths[key]! as Record<string, unknown>;
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    let u = str(e.username);
+    let p = str(e.password);
+    const auth = str(e.auth);
+    if ((!u || !p) && auth) {
+      const s = decode(auth) ?? '';
       const i = s.indexOf(':');
       if (i > 0) {
         u = s.slice(0, i);

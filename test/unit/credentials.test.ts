@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { Reason } from '../../src/api/v1alpha1/conditions.ts';
+import type { TcrAccess } from '../../src/api/v1alpha1/types.ts';
+import { registryServer, resolveCredentials, type SourceSecret } from '../../src/controllers/tcraccess/credentials.ts';
+import { b64, makeAccess } from './fixtures.ts';
+
+const SERVER = 'demo.tencentcloudcr.com';
+const USER = '100012345678';
+const PASS = 'Sup3r-S3cret!pw';
+const AUTH = b64(`${USER}:${PASS}`);
+const ALLOWED: ReadonlySet<string> = new Set(['tcr-system', 'shared-creds']);
+/** Every string that must never appear in a message. */
+const SECRETS = [PASS, AUTH, b64(PASS), '987654321987'];
+
+const secret = (data: Record<string, string> | undefined, namespace = 'tcr-system', name = 'tcr-creds'): SourceSecret => {
+  const s: SourceSecret = { metadata: { name, namespace, resourceVersion: '1' } };
+  if (data) s.data = data;
+  return s;
+};
+const dockerConfig = (auths: Record<string, Record<string, string>>): Record<string, string> => ({ '.dockerconfigjson': b64(JSON.stringify({ auths })) });
+
+const assertNoSecretMaterial = (message: string, extra: string[] = []) => {
+  for (const s of [...SECRETS, ...extra]) assert.ok(!message.includes(s), `message leaks secret material ${JSON.stringify(s)}: ${message}`);
+};
+
+describe('credentials: resolveCredentials (success)', () => {
+  const cases: Array<{ name: string; source: SourceSecret; user?: string; pass?: string }> = [
+    { name: 'username/password', source: secret({ username: b64(USER), password: b64(PASS) }) },
+    { name: '.dockerconfigjson entry for the server', source: secret(dockerConfig({ [SERVER]: { username: USER, password: PASS, auth: AUTH } })) },
+    { name: '.dockerconfigjson entry under https://server', source: secret(dockerConfig({ [`https://${SERVER}`]: { username: USER, password: PASS } })) },
+    { name: '.dockerconfigjson entry under https://server/v2/', source: secret(dockerConfig({ [`https://${SERVER}/v2/`]: { username: USER, password: PASS } })) },
+    { name: '.dockerconfigjson entry with auth only', source: secret(dockerConfig({ [SERVER]: { auth: AUTH } })) },
+    {
+      name: '.dockerconfigjson auth only, password containing ":"',
+      source: secret(dockerConfig({ [SERVER]: { auth: b64(`${USER}:a:b:c`) } })),
+      pass: 'a:b:c',
+    },
+    {
+      name: '.dockerconfigjson picks the server among several entries',
+      source: secret(dockerConfig({ 'other.tencentcloudcr.com': { username: 'x', password: 'y' }, [SERVER]: { username: USER, password: PASS } })),
+    },
+    {
+      name: 'username/password win over .dockerconfigjson',
+      source: secret({ username: b64(USER), password: b64(PASS), ...dockerConfig({ [SERVER]: { username: 'x', password: 'y' } }) }),
+    },
+    { name: 'Secret in another allowed namespace', source: secret({ username: b64(USER), password: b64(PASS) }, 'shared-creds') },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const access = makeAccess({ spec: { credentials: { secretRef: { namespace: c.source.metadata.namespace, name: 'tcr-creds' } } } });
+      const r = resolveCredentials(access, c.source, ALLOWED);
+      assert.equal(r.ok, true, r.message);
+      assert.ok(r.ok);
+      assert.deepEqual(r.auth, { username: c.user ?? USER, password: c.pass ?? PASS });
+      assertNoSecretMaterial(r.message, [c.pass ?? PASS]);
+    });
+  }
+});
+
+describe('credentials: resolveCredentials (failures)', () => {
+  type Case = { name: string; access?: TcrAccess; source: SourceSecret | undefined; reason: string; includes?: string[] };
+  const cases: Case[] = [
+    {
+      name: 'no entry for the server → SourceSecretInvalid listing the hosts',
+      source: secret(
+        dockerConfig({
+          'other.tencentcloudcr.com': { username: USER, password: PASS, auth: AUTH },
+          'docker.io': { auth: AUTH },
+          [`${SERVER}.evil`]: { username: USER, password: PASS },
+        }),
+      ),
+      reason: Reason.SourceSecretInvalid,
+      includes: ['docker.io', 'other.tencentcloudcr.com', `${SERVER}.evil`, SERVER],
+    },
+    { name: 'empty auths → SourceSecretInvalid', source: secret(dockerConfig({})), reason: Reason.SourceSecretInvalid, includes: ['none'] },
+    {
+      name: 'invalid .dockerconfigjson JSON',
+      source: secret({ '.dockerconfigjson': b64(`{"auths":{"${SERVER}":{"password":"${PASS}","auth":"${AUTH}"`) }),
+      reason: Reason.SourceSecretInvalid,
+      includes: ['not valid JSON'],
+    },
+    {
+      name: 'entry for the server without username/password or auth',
+      source: secret(dockerConfig({ [SERVER]: { password: PASS } })),
+      reason: Reason.SourceSecretInvalid,
+    },
+    {
+      name: 'entry for the server whose auth has no colon',
+      source: secret(dockerConfig({ [SERVER]: { auth: b64(PASS) } })),
+      reason: Reason.SourceSecretInvalid,
+    },
+    {
+      // Regression: a number here used to reach Buffer.from, which threw with the value in its message.
+      name: 'entry whose auth is not a string (no throw, no leak)',
+      source: { metadata: { name: 'tcr-creds', namespace: 'tcr-system' }, data: { '.dockerconfigjson': b64(`{"auths":{"${SERVER}":{"auth":987654321987}}}`) } },
+      reason: Reason.SourceSecretInvalid,
+      includes: ['no username and password'],
+    },
+    {
+      name: 'entry whose username is not a string',
+      source: { metadata: { name: 'tcr-creds', namespace: 'tcr-system' }, data: { '.dockerconfigjson': b64(`{"auths":{"${SERVER}":{"username":12345,"password":"${PASS}"}}}`) } },
+      reason: Reason.SourceSecretInvalid,
+    },
+    { name: '.dockerconfigjson that is JSON null', source: secret({ '.dockerconfigjson': b64('null') }), reason: Reason.SourceSecretInvalid },
+    { name: 'empty password', source: secret({ username: b64(USER), password: '' }), reason: Reason.SourceSecretInvalid, includes: ['empty'] },
+    { name: 'empty username', source: secret({ username: '', password: b64(PASS) }), reason: Reason.SourceSecretInvalid, includes: ['empty'] },
+    { name: 'password without username and no .dockerconfigjson', source: secret({ password: b64(PASS) }), reason: Reason.SourceSecretInvalid },
+    { name: 'Secret without data', source: secret(undefined), reason: Reason.SourceSecretInvalid },
+    {
+      name: 'source namespace not allowed → SourceNotAllowed',
+      access: makeAccess({ spec: { credentials: { secretRef: { namespace: 'kube-system', name: 'tcr-creds' } } } }),
+      source: secret({ username: b64(USER), password: b64(PASS) }, 'kube-system'),
+      reason: Reason.SourceNotAllowed,
+      includes: ['kube-system', 'shared-creds, tcr-system'],
+    },
+    { name: 'missing Secret → SourceSecretNotFound', source: undefined, reason: Reason.SourceSecretNotFound, includes: ['tcr-system/tcr-creds'] },
+    {
+      name: 'instanceToken → NotSupported',
+      access: makeAccess({ spec: { credentials: { secretRef: undefined, instanceToken: { type: 'Temporary' } } } }),
+      source: secret({ username: b64(USER), password: b64(PASS) }),
+      reason: Reason.NotSupported,
+    },
+    {
+      name: 'no registry.server → NotSupported',
+      access: makeAccess({ spec: { registry: { server: undefined, instanceId: 'tcr-abc123', region: 'ap-guangzhou' } } }),
+      source: secret({ username: b64(USER), password: b64(PASS) }),
+      reason: Reason.NotSupported,
+    },
+    {
+      name: 'no credentials source at all',
+      access: makeAccess({ spec: { credentials: { secretRef: undefined } } }),
+      source: secret({ username: b64(USER), password: b64(PASS) }),
+      reason: Reason.SourceSecretInvalid,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = resolveCredentials(c.access ?? makeAccess(), c.source, ALLOWED);
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok);
+      assert.equal(r.reason, c.reason, r.message);
+      assert.ok(r.message.length > 0);
+      for (const s of c.includes ?? []) assert.ok(r.message.includes(s), `message should mention ${s}: ${r.message}`);
+      assertNoSecretMaterial(r.message);
+    });
+  }
+
+  it('registryServer returns spec.registry.server', () => {
+    assert.equal(registryServer(makeAccess()), SERVER);
+    assert.equal(registryServer(makeAccess({ spec: { registry: { server: undefined, instanceId: 'tcr-a1' } } })), undefined);
+  });
+});
