@@ -26,6 +26,12 @@ out="$root/envtest/k8s-$kube_ver-etcd-$etcd_ver"
 
 if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; then echo "$out"; exit 0; fi
 
+# One build at a time (parallel test runs share the cache): wait for another build, then re-check.
+mkdir -p "$root"
+exec 9>"$root/.envtest-build.lock"
+flock 9
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ]; then echo "$out"; exit 0; fi
+
 command -v go >/dev/null || { echo "Go is needed to build kube-apiserver and etcd (none cached in $out)" >&2; exit 1; }
 mkdir -p "$out"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod

@@ -205,13 +205,13 @@ describe('manifests: objects', () => {
     }
     for (const [k, verbs] of Object.entries(granted)) assert.ok(!k.includes('*') && !verbs.includes('*'), `no wildcards (${k})`);
     assert.deepEqual(granted, {
-      'tcr.tke.dev/tcraccesses': ['get', 'list', 'patch', 'update', 'watch'],
-      'tcr.tke.dev/tcraccesses/status': ['patch', 'update'],
+      'tcr.tke.dev/tcraccesses': ['list', 'patch', 'watch'],
+      'tcr.tke.dev/tcraccesses/status': ['update'],
       'tcr.tke.dev/tcraccesses/finalizers': ['update'],
       'core/namespaces': ['get', 'list', 'watch'],
-      'core/secrets': ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-      'core/serviceaccounts': ['get', 'list', 'patch', 'update', 'watch'],
-      'core/events': ['create', 'patch'],
+      'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
+      'core/serviceaccounts': ['get', 'list', 'patch', 'watch'],
+      'core/events': ['create'],
     });
   });
 
@@ -219,7 +219,7 @@ describe('manifests: objects', () => {
     const role = only(objs, 'Role', 'tcr-access-operator-leader-election');
     assert.deepEqual(at(role, 'rules'), [
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['tcr-access-operator-leader'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['tcr-access-operator-leader'], verbs: ['get', 'update'] },
     ]);
   });
 
