@@ -20,12 +20,19 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
       cwd,
       env: { ...process.env, GOTOOLCHAIN: 'local' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
     });
+    // Our own timer rather than spawn's `timeout`, which is left pending when the command cannot start.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, output, error }));
-    child.on('close', (code, signal) => resolve({ code, signal, output }));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, output, error });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
   });
 }
 
