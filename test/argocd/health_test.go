@@ -2,6 +2,9 @@
 // gopher-lua, the object converted to Lua tables by the same rules as Argo CD's decodeValue and set
 // as the global `obj`, the returned table read back as {status, message}. Cases come from
 // manifests/argocd/health_test.yaml, in the format of Argo CD's resource_customizations tests.
+//
+// Run with `go test -count=1 ./...`: go caches test results and does not notice edits to files
+// outside this module, such as health.lua and its cases.
 package argocdhealth
 
 import (

@@ -6,6 +6,17 @@ import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import { eventually } from '../support/wait.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import { unb64 } from '../support/kube.ts';
+import net from 'node:net';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 import {
   accessPath,
   condition,
@@ -40,6 +51,7 @@ describe('image-pull Secrets (real API server, operator process)', function () {
   this.timeout(120_000);
   let f: Fixture;
   let op: OperatorProcess;
+  let metricsPort = 0;
   const secretAt = (ns: string) => getOrUndefined<SecretObj>(f.admin, `/api/v1/namespaces/${ns}/secrets/tcr-pull`);
   const saAt = (ns: string, name = 'default') => f.admin.get<SAObj>(`/api/v1/namespaces/${ns}/serviceaccounts/${name}`);
   const pullSecretsOf = async (ns: string, name = 'default') => ((await saAt(ns, name)).imagePullSecrets ?? []).map((r) => r.name);
@@ -54,7 +66,8 @@ describe('image-pull Secrets (real API server, operator process)', function () {
     await createNamespace(f.admin, 's-excluded', { 'tcr-access': 'enabled' });
     // a ServiceAccount that already references another Secret: merged, never replaced
     await f.admin.mergePatch('/api/v1/namespaces/s-labelled/serviceaccounts/default', { imagePullSecrets: [{ name: 'users-own' }] });
-    op = runOperator(f);
+    metricsPort = await freePort();
+    op = runOperator(f, [`--metrics-bind-address=127.0.0.1:${metricsPort}`]);
     await createAccess(f.admin, 'secrets', spec());
   });
 
@@ -224,6 +237,59 @@ describe('image-pull Secrets (real API server, operator process)', function () {
       assert.equal(condition(a, 'Ready')?.status, 'False');
     });
     await f.admin.delete(accessPath('unsupported'));
+  });
+
+  it('leaves a Secret owned by another TcrAccess to its current owner', async () => {
+    await createAccess(f.admin, 'second', { ...spec({ name: 'tcr-pull', namespaces: { names: ['s-named', 's-other'] } }) });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'second');
+      assert.deepEqual(a.status?.secrets, { desired: 2, ready: 1, conflicts: 1, conflictNamespaces: ['s-named'] });
+      assert.ok(await secretAt('s-other'));
+    });
+    const first = await getAccess(f.admin, 'secrets');
+    assert.deepEqual((await secretAt('s-named'))!.metadata.ownerReferences?.map((o) => o.uid), [first.metadata.uid], 'the first owner keeps it');
+    await f.admin.delete(accessPath('second'));
+    await eventually(async () => assert.equal(await secretAt('s-other'), undefined));
+    assert.ok(await secretAt('s-named'), "deleting the second TcrAccess leaves the first one's Secret");
+  });
+
+  it('skips terminating namespaces: not counted, not an error', async () => {
+    const before = (await getAccess(f.admin, 'secrets')).status!.secrets!.desired;
+    await createNamespace(f.admin, 's-doomed', { 'tcr-access': 'enabled' });
+    await eventually(async () => {
+      assert.ok(await secretAt('s-doomed'));
+      assert.equal((await getAccess(f.admin, 'secrets')).status?.secrets?.desired, before + 1);
+    });
+    await f.admin.delete('/api/v1/namespaces/s-doomed'); // stays Terminating: no namespace controller here
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'secrets');
+      assert.equal(a.status?.secrets?.desired, before);
+      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(a.status));
+    });
+  });
+
+  it('records Events on condition transitions only', async () => {
+    const events = await f.admin.get<{ items: Array<{ type: string; reason: string; message: string; involvedObject: { name: string } }> }>('/api/v1/namespaces/default/events', {
+      fieldSelector: 'involvedObject.name=secrets',
+    });
+    const reasons = events.items.map((e) => `${e.type}/${e.reason}`);
+    assert.ok(reasons.includes('Warning/SecretConflict'), reasons.join(','));
+    assert.ok(reasons.includes('Normal/Ready'), reasons.join(','));
+    // transitions only: far fewer Events than reconciles
+    assert.ok(events.items.length < 20, `${events.items.length} Events`);
+    for (const e of events.items) assert.ok(!e.message.includes(PASSWORD) && !e.message.includes(PASSWORD2));
+  });
+
+  it('serves Prometheus metrics without secret material', async () => {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    for (const m of ['tcra_reconcile_total', 'tcra_reconcile_duration_seconds', 'tcra_workqueue_depth', 'tcra_secrets_managed', 'tcra_secret_conflicts', 'tcra_kube_writes_total', 'tcra_reconcile_errors_total']) {
+      assert.match(text, new RegExp(`^# TYPE ${m} `, 'm'), m);
+    }
+    assert.match(text, /^tcra_secrets_managed\{tcraccess="secrets"\} [1-9]/m);
+    assert.match(text, /^tcra_reconcile_total\{kind="namespace",result="success"\} [1-9]/m);
+    assert.ok(!text.includes(PASSWORD) && !text.includes(PASSWORD2));
   });
 
   it('on deletion removes its Secrets and only its ServiceAccount entries', async () => {

@@ -18,9 +18,9 @@ process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string> }): OperatorProcess {
+export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string>; entry?: string }): OperatorProcess {
   const args = [
-    path.join(REPO_ROOT, 'src', 'main.ts'),
+    opts.entry ?? path.join(REPO_ROOT, 'src', 'main.ts'),
     `--kubeconfig=${opts.kubeconfig}`,
     `--namespace=${opts.namespace}`,
     '--metrics-bind-address=0',

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenBucket } from '../../src/k8s/ratelimit.ts';
 
+let cleanup: AbortController | undefined;
+
 /** Starts take() and records when (and whether) it resolved. */
 function track(b: TokenBucket, signal?: AbortSignal) {
   const s = { done: false };
-  const p = b.take(signal).then(() => {
+  const p = b.take(signal ?? cleanup?.signal).then(() => {
     s.done = true;
   });
   return Object.assign(s, { p });
@@ -22,6 +24,10 @@ async function until(cond: () => boolean, ms = 500): Promise<boolean> {
 }
 
 describe('TokenBucket', () => {
+  // Every take() gets this signal: a failing test must not leave waiters (and the bucket's timer) behind.
+  let ac: AbortController;
+  beforeEach(() => (cleanup = ac = new AbortController()));
+  afterEach(() => ac.abort());
   const cases: Array<[number, number]> = [
     [0, 1],
     [-1, 1],
@@ -55,18 +61,24 @@ describe('TokenBucket', () => {
   it('paces at qps and serves waiters in FIFO order', async () => {
     let now = 0;
     const b = new TokenBucket(100, 1, () => now);
-    await b.take();
+    await b.take(ac.signal);
     const order: number[] = [];
-    const waiters = [0, 1, 2].map((i) => b.take().then(() => order.push(i)));
+    const waiters = [0, 1, 2, 3].map((i) => b.take(ac.signal).then(() => order.push(i)));
     await sleep(5);
     assert.deepEqual(order, []);
     now += 10;
     assert.ok(await until(() => order.length === 1));
     await sleep(15);
     assert.deepEqual(order, [0], 'exactly one token per 1/qps');
-    now += 20;
+    now += 10;
+    assert.ok(await until(() => order.length === 2));
+    now += 60; // burst is 1: only one token is saved, however long it waited
     assert.ok(await until(() => order.length === 3));
+    await sleep(15);
     assert.deepEqual(order, [0, 1, 2]);
+    now += 10;
+    assert.ok(await until(() => order.length === 4));
+    assert.deepEqual(order, [0, 1, 2, 3]);
     await Promise.all(waiters);
   });
 
@@ -84,7 +96,7 @@ describe('TokenBucket', () => {
   it('a new caller does not jump ahead of waiters', async () => {
     let now = 0;
     const b = new TokenBucket(100, 1, () => now);
-    await b.take();
+    await b.take(ac.signal);
     const waiter = track(b);
     now += 10; // a token is available now, but the waiter is first in line
     const late = track(b);
@@ -98,11 +110,11 @@ describe('TokenBucket', () => {
   it('an aborted waiter resolves at once and gives up its place', async () => {
     let now = 0;
     const b = new TokenBucket(100, 1, () => now);
-    await b.take();
-    const ac = new AbortController();
-    const aborted = track(b, ac.signal);
+    await b.take(ac.signal);
+    const mine = new AbortController();
+    const aborted = track(b, mine.signal);
     const next = track(b);
-    ac.abort();
+    mine.abort();
     await flush();
     assert.equal(aborted.done, true);
     assert.equal(next.done, false);

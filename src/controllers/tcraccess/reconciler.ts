@@ -260,6 +260,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     access = d.caches.accesses.get(name)!;
   }
   const desired = desiredFor(access, d);
+  // A new generation is checked in full, like the periodic resync: known conflicts are looked at again.
+  if (access.status?.observedGeneration !== access.metadata.generation) full = true;
   const conflicts = d.state.conflicts.get(name) ?? new Set<string>();
   const failures = d.state.failures.get(name) ?? new Map<string, string>();
   let desiredCount = 0;

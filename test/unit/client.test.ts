@@ -1,0 +1,105 @@
+// KubeClient's own HTTP behaviour against a local HTTP server standing in for one endpoint (not for the
+// API server's semantics, which the integration tests cover): 429 Retry-After, error mapping, the client-side
+// rate limit, content types.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiError, isAlreadyExists, isConflict, KubeClient, MERGE_PATCH } from '../../src/k8s/client.ts';
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+async function serve(handler: Handler): Promise<{ server: Server; kc: KubeConfig }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => handler(req, body, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'test-token' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return { server, kc };
+}
+
+const status = (res: ServerResponse, code: number, reason: string, message: string, headers: Record<string, string> = {}) =>
+  res.writeHead(code, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify({ kind: 'Status', status: 'Failure', reason, message, code }));
+
+describe('KubeClient', () => {
+  const servers: Server[] = [];
+  afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+  it('waits for Retry-After on 429 and then succeeds', async function () {
+    this.timeout(10_000);
+    const times: number[] = [];
+    const { server, kc } = await serve((_req, _b, res) => {
+      times.push(performance.now());
+      if (times.length === 1) return status(res, 429, 'TooManyRequests', 'slow down', { 'Retry-After': '1' });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100 });
+    assert.deepEqual(await c.get('/api/v1/namespaces'), { ok: true });
+    assert.equal(times.length, 2);
+    assert.ok(times[1]! - times[0]! >= 950, `retried after ${times[1]! - times[0]!} ms`);
+    await c.close();
+  });
+
+  it('gives up after maxThrottleRetries and surfaces the 429', async function () {
+    this.timeout(10_000);
+    let n = 0;
+    const { server, kc } = await serve((_req, _b, res) => {
+      n++;
+      status(res, 429, 'TooManyRequests', 'slow down', { 'Retry-After': '1' });
+    });
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100, maxThrottleRetries: 2 });
+    await assert.rejects(c.get('/x'), (e: unknown) => e instanceof ApiError && e.status === 429);
+    assert.equal(n, 3);
+    await c.close();
+  });
+
+  it('maps Status bodies to ApiError and tells Conflict from AlreadyExists', async () => {
+    const { server, kc } = await serve((req, _b, res) => (req.method === 'POST' ? status(res, 409, 'AlreadyExists', 'exists') : status(res, 409, 'Conflict', 'stale')));
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100 });
+    await assert.rejects(c.create('/x', {}), (e: unknown) => isAlreadyExists(e) && !isConflict(e));
+    await assert.rejects(c.replace('/x', {}), (e: unknown) => isConflict(e) && (e as ApiError).message === 'stale');
+    await c.close();
+  });
+
+  it('sends the bearer token, JSON and merge-patch content types', async () => {
+    const seen: Array<{ method?: string; ct?: string; auth?: string; body: string }> = [];
+    const { server, kc } = await serve((req, body, res) => {
+      seen.push({ method: req.method, ct: req.headers['content-type'], auth: req.headers['authorization'], body });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100 });
+    await c.mergePatch('/x', { a: 1 });
+    await c.create('/x', { b: 2 });
+    assert.deepEqual(seen.map((s) => [s.method, s.ct, s.auth, s.body]), [
+      ['PATCH', MERGE_PATCH, 'Bearer test-token', '{"a":1}'],
+      ['POST', 'application/json', 'Bearer test-token', '{"b":2}'],
+    ]);
+    await c.close();
+  });
+
+  it('paces requests at the client-side QPS after the burst', async () => {
+    const times: number[] = [];
+    const { server, kc } = await serve((_req, _b, res) => {
+      times.push(performance.now());
+      res.writeHead(200).end('{}');
+    });
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 20, burst: 2 });
+    await Promise.all(Array.from({ length: 6 }, () => c.get('/x')));
+    // 2 at once, then 4 more at 20/s: at least ~200 ms in all
+    assert.ok(times[5]! - times[0]! >= 180, `6 requests took ${times[5]! - times[0]!} ms`);
+    await c.close();
+  });
+});
