@@ -50,6 +50,7 @@ export interface Flags {
   kubeApiQps: number;
   kubeApiBurst: number;
   workers: number;
+  clusterId: string;
   resyncPeriod: string;
   statusDebounce: string;
   shutdownTimeout: string;
@@ -76,6 +77,7 @@ export function buildCli(): Command {
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
     .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')
+    .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
 
@@ -108,7 +110,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
-  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16 };
+  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId };
   logger.info('Starting', { namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
 
   let controller: TcrAccessController | undefined;

@@ -18,6 +18,19 @@ local PERMANENT_REASONS = {
   ["SecretConflict"] = true,
   ["NotSupported"] = true,
   ["CleanupBlocked"] = true,
+  ["InstanceNotFound"] = true,
+  ["DnsFailed"] = true,
+  ["EditionUnsupported"] = true,
+  ["NatGatewayNotFound"] = true,
+  ["NatGatewayFailed"] = true,
+  ["InvalidNetworkSpec"] = true,
+  ["SubnetNotFound"] = true,
+  ["DefaultRouteConflict"] = true,
+  ["SharedRouteTable"] = true,
+  ["CloudAuthFailed"] = true,
+  ["CloudQuotaExceeded"] = true,
+  ["CloudRequestInvalid"] = true,
+  ["NoCloudCredentials"] = true,
 }
 
 local hs = {}

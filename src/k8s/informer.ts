@@ -83,6 +83,11 @@ export class Informer<T extends KubeObject> {
     return [...this.store.values()];
   }
 
+  /** Live iterator over the cached objects (no copy). */
+  values(): IterableIterator<T> {
+    return this.store.values();
+  }
+
   keys(): IterableIterator<string> {
     return this.store.keys();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Reason } from '../../src/api/v1alpha1/conditions.ts';
 import type { TcrAccess } from '../../src/api/v1alpha1/types.ts';
-import { registryServer, resolveCredentials, type SourceSecret } from '../../src/controllers/tcraccess/credentials.ts';
+import { resolveCredentials, type SourceSecret } from '../../src/controllers/tcraccess/credentials.ts';
 import { b64, makeAccess } from './fixtures.ts';
 
 const SERVER = 'demo.tencentcloudcr.com';
@@ -48,7 +48,7 @@ describe('credentials: resolveCredentials (success)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const access = makeAccess({ spec: { credentials: { secretRef: { namespace: c.source.metadata.namespace, name: 'tcr-creds' } } } });
-      const r = resolveCredentials(access, c.source, ALLOWED);
+      const r = resolveCredentials(access, c.source, ALLOWED, SERVER);
       assert.equal(r.ok, true, r.message);
       assert.ok(r.ok);
       assert.deepEqual(r.auth, { username: c.user ?? USER, password: c.pass ?? PASS });
@@ -115,16 +115,22 @@ describe('credentials: resolveCredentials (failures)', () => {
     },
     { name: 'missing Secret → SourceSecretNotFound', source: undefined, reason: Reason.SourceSecretNotFound, includes: ['tcr-system/tcr-creds'] },
     {
-      name: 'instanceToken → NotSupported',
+      name: 'instanceToken before the first token is stored → TokenProvisioning',
       access: makeAccess({ spec: { credentials: { secretRef: undefined, instanceToken: { type: 'Temporary' } } } }),
-      source: secret({ username: b64(USER), password: b64(PASS) }),
-      reason: Reason.NotSupported,
+      source: undefined,
+      reason: Reason.TokenProvisioning,
     },
     {
-      name: 'no registry.server → NotSupported',
+      name: 'instanceToken while the instance domain is unknown → WaitingForInstance',
+      access: makeAccess({ spec: { registry: { server: undefined, instanceId: 'tcr-abc123', region: 'ap-guangzhou' }, credentials: { secretRef: undefined, instanceToken: { type: 'Temporary' } } } }),
+      source: secret({ username: b64(USER), password: b64(PASS) }),
+      reason: Reason.WaitingForInstance,
+    },
+    {
+      name: 'no registry.server yet (instance not checked) → WaitingForInstance',
       access: makeAccess({ spec: { registry: { server: undefined, instanceId: 'tcr-abc123', region: 'ap-guangzhou' } } }),
       source: secret({ username: b64(USER), password: b64(PASS) }),
-      reason: Reason.NotSupported,
+      reason: Reason.WaitingForInstance,
     },
     {
       name: 'no credentials source at all',
@@ -135,7 +141,8 @@ describe('credentials: resolveCredentials (failures)', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const r = resolveCredentials(c.access ?? makeAccess(), c.source, ALLOWED);
+      const a = c.access ?? makeAccess();
+      const r = resolveCredentials(a, c.source, ALLOWED, a.spec.registry.server);
       assert.equal(r.ok, false);
       assert.ok(!r.ok);
       assert.equal(r.reason, c.reason, r.message);
@@ -145,8 +152,13 @@ describe('credentials: resolveCredentials (failures)', () => {
     });
   }
 
-  it('registryServer returns spec.registry.server', () => {
-    assert.equal(registryServer(makeAccess()), SERVER);
-    assert.equal(registryServer(makeAccess({ spec: { registry: { server: undefined, instanceId: 'tcr-a1' } } })), undefined);
+  it('an instance token stored by the operator resolves, with its expiry and no secret material', () => {
+    const a = makeAccess({ spec: { credentials: { secretRef: undefined, instanceToken: { type: 'LongTerm' } } } });
+    const src = { ...secret({ username: b64('100012345678'), password: b64('tok-3f9a') }), metadata: { name: 'tcra-token-prod', namespace: 'tcr-system', annotations: { 'tcr.tke.dev/expires-at': '2027-01-01T00:00:00.000Z' } } };
+    const r = resolveCredentials(a, src, ALLOWED, SERVER);
+    assert.ok(r.ok, r.message);
+    assert.deepEqual(r.auth, { username: '100012345678', password: 'tok-3f9a' });
+    assert.match(r.message, /Long-term instance token valid until 2027-01-01/);
+    assertNoSecretMaterial(r.message, ['tok-3f9a']);
   });
 });

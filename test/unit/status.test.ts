@@ -81,8 +81,8 @@ describe('status: networkCondition', () => {
   const cases: Array<{ name: string; network: TcrAccess['spec']['network']; status: string; reason: string }> = [
     { name: 'unset defaults to None', network: undefined, status: 'True', reason: Reason.NetworkNotManaged },
     { name: 'None', network: { mode: 'None' }, status: 'True', reason: Reason.NetworkNotManaged },
-    { name: 'Private → NotSupported', network: privateNetwork, status: 'False', reason: Reason.NotSupported },
-    { name: 'Public → NotSupported', network: { mode: 'Public', public: { natGateway: { id: 'nat-1' } } }, status: 'False', reason: Reason.NotSupported },
+    { name: 'Private, not checked yet → Unknown', network: privateNetwork, status: 'Unknown', reason: Reason.Unknown },
+    { name: 'Public, not checked yet → Unknown', network: { mode: 'Public', public: { natGateway: { id: 'nat-1' } } }, status: 'Unknown', reason: Reason.Unknown },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -131,11 +131,11 @@ describe('status: computeStatus', () => {
       failing: ConditionType.CredentialsReady,
     },
     {
-      name: 'network unsupported and secrets progressing → network reason',
+      name: 'link provisioning and secrets progressing → network reason',
       access: makeAccess({ spec: { network: privateNetwork } }),
-      o: obs({ ready: 1 }),
+      o: obs({ ready: 1, cloud: { generation: 1, nextAt: 0, network: { type: 'NetworkReady', status: 'False', reason: Reason.LinkProvisioning, message: 'creating' } } }),
       ready: 'False',
-      reason: Reason.NotSupported,
+      reason: Reason.LinkProvisioning,
       failing: ConditionType.NetworkReady,
     },
     { name: 'secrets progressing', o: obs({ ready: 1 }), ready: 'False', reason: Reason.SecretsProgressing, failing: ConditionType.SecretsReady },
@@ -202,12 +202,15 @@ describe('status: computeStatus', () => {
     assert.ok(sameStatus(computeStatus(makeAccess({ status: flipped }), obs(), '2030-01-01T00:00:00Z'), flipped));
   });
 
-  it('reports counts, server and network mode', () => {
-    const st = computeStatus(makeAccess({ spec: { network: privateNetwork } }), obs({ desired: 5, ready: 3, conflicts: ['a', 'b'] }), T1);
+  it('reports counts, server and the network the cloud step observed', () => {
+    const network = { mode: 'Private', privateLink: { vpcId: 'vpc-1', subnetId: 'subnet-1', accessIp: '10.0.0.9', status: 'Running', createdByOperator: true } };
+    const cloud = { generation: 1, nextAt: 0, networkStatus: network, network: { type: 'NetworkReady', status: 'True' as const, reason: Reason.PrivateLinkReady, message: 'ok' } };
+    const st = computeStatus(makeAccess({ spec: { network: privateNetwork } }), obs({ desired: 5, ready: 3, conflicts: ['a', 'b'], cloud }), T1);
     assert.deepEqual(st.secrets, { desired: 5, ready: 3, conflicts: 2, conflictNamespaces: ['a', 'b'] });
     assert.equal(st.server, 'demo.tencentcloudcr.com');
-    assert.deepEqual(st.network, { mode: 'Private' });
-    assert.equal(cond(st, 'NetworkReady').reason, Reason.NotSupported);
+    assert.deepEqual(st.network, network);
+    assert.equal(cond(st, 'NetworkReady').reason, Reason.PrivateLinkReady);
+    assert.deepEqual(st.credentials, { source: 'SecretRef' });
   });
 
   it('caps conflictNamespaces at 10 but counts all conflicts', () => {
@@ -254,7 +257,7 @@ describe('status: sameStatus', () => {
   }
   it('treats statuses built in different key orders as equal', () => {
     const st = computeStatus(makeAccess(), obs(), T1);
-    const reordered = JSON.parse(JSON.stringify(st, Object.keys(st).reverse().concat(['type', 'status', 'reason', 'message', 'observedGeneration', 'lastTransitionTime', 'desired', 'ready', 'conflicts', 'mode']))) as TcrAccessStatus;
+    const reordered = JSON.parse(JSON.stringify(st, Object.keys(st).reverse().concat(['type', 'status', 'reason', 'message', 'observedGeneration', 'lastTransitionTime', 'desired', 'ready', 'conflicts', 'mode', 'source']))) as TcrAccessStatus;
     assert.notEqual(JSON.stringify(reordered), JSON.stringify(st));
     assert.ok(sameStatus(st, reordered));
   });

@@ -289,6 +289,53 @@ export const Condition = Type.Object({
   message: Type.String({ maxLength: 32768 }),
 });
 
+const Str = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
+const Owned = Type.Optional(Type.Boolean({ description: 'True when this TcrAccess created it (and may delete it under deletionPolicy Delete).' }));
+
+/**
+ * What the operator found or created in the cloud. Created-by flags are written BEFORE the create call
+ * for resources that carry no tag or description (links, DNS, the public endpoint), so a resource found
+ * without them is someone else's and is never deleted.
+ */
+export const NetworkStatus = Type.Object({
+  mode: Type.Optional(Str(16)),
+  registryName: Type.Optional(Str(64, 'TCR instance name.')),
+  privateLink: Type.Optional(
+    Type.Object({
+      vpcId: Str(64),
+      subnetId: Str(64),
+      status: Type.Optional(Str(32)),
+      accessIp: Type.Optional(Str(64)),
+      createdByOperator: Owned,
+    }),
+  ),
+  dns: Type.Optional(
+    Type.Object({
+      domain: Type.Optional(Str(253)),
+      usePublicDomain: Type.Boolean(),
+      status: Type.Optional(Str(32)),
+      eniLbIp: Type.Optional(Str(64)),
+      createdByOperator: Owned,
+    }),
+  ),
+  publicEndpoint: Type.Optional(Type.Object({ status: Type.Optional(Str(32)), openedByOperator: Owned })),
+  natGateway: Type.Optional(Type.Object({ id: Type.Optional(Str(64)), state: Type.Optional(Str(32)), createdByOperator: Owned })),
+  eips: Type.Optional(
+    Type.Array(Type.Object({ id: Str(64), ip: Type.Optional(Str(64)), allocatedByOperator: Owned }), { maxItems: 16 }),
+  ),
+  route: Type.Optional(
+    Type.Object({ routeTableId: Str(64), routeId: Type.Optional(Type.Integer()), gatewayId: Type.Optional(Str(64)), createdByOperator: Owned }),
+  ),
+  whitelist: Type.Optional(Type.Array(Str(18), { maxItems: 80, description: 'CIDRs this TcrAccess keeps on the TCR whitelist.' })),
+});
+
+export const CredentialsStatus = Type.Object({
+  source: Type.Optional(Str(32, 'SecretRef, TemporaryToken or LongTermToken.')),
+  tokenId: Type.Optional(Str(64, 'ID of the current long-term token (an identifier, not the token).')),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the current token expires.' })),
+  rotatedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the current token was minted.' })),
+});
+
 export const TcrAccessStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
   conditions: Type.Optional(
@@ -303,9 +350,6 @@ export const TcrAccessStatus = Type.Object({
       conflictNamespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 10, description: 'The first 10 namespaces in conflict.' })),
     }),
   ),
-  network: Type.Optional(
-    Type.Object({
-      mode: Type.Optional(Type.String({ maxLength: 16 })),
-    }),
-  ),
+  network: Type.Optional(NetworkStatus),
+  credentials: Type.Optional(CredentialsStatus),
 });

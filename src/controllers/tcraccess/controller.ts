@@ -8,6 +8,7 @@ import type { EventRecorder } from '../../k8s/events.ts';
 import { Informer, type KubeObject } from '../../k8s/informer.ts';
 import type { Metrics } from '../../k8s/metrics.ts';
 import { WorkQueue } from '../../k8s/queue.ts';
+import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { SourceSecret } from './credentials.ts';
 import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } from './deps.ts';
 import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
@@ -71,6 +72,7 @@ export interface ControllerParams {
   metrics: Metrics;
   events: EventRecorder;
   opts: ControllerOptions;
+  cloud?: CloudFactory;
   now?: () => Date;
 }
 
@@ -102,7 +104,8 @@ export class TcrAccessController {
       client,
       caches: this.caches,
       queue: this.queue,
-      state: { conflicts: new Map(), failures: new Map() },
+      state: { conflicts: new Map(), failures: new Map(), cloud: new Map() },
+      cloud: p.cloud,
       logger,
       metrics,
       events: p.events,

@@ -15,20 +15,26 @@ export type CredentialsResult =
 
 const decode = (b64: string | undefined): string | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8'));
 
-/** The registry address the Secrets are rendered for. */
-export function registryServer(access: TcrAccess): string | undefined {
-  return access.spec.registry.server;
-}
-
 /** Host[:port] forms a docker config may use for the same registry. */
 function serverKeys(server: string): string[] {
   return [server, `https://${server}`, `http://${server}`, `https://${server}/`, `${server}/`, `https://${server}/v1/`, `https://${server}/v2/`];
 }
 
-export function resolveCredentials(access: TcrAccess, source: SourceSecret | undefined, allowedNamespaces: ReadonlySet<string>): CredentialsResult {
+/**
+ * Registry credentials from their source: the `secretRef` Secret, or — for `instanceToken` — the token
+ * Secret the operator keeps in its own namespace. `server` is registry.server, or the domain derived
+ * from the TCR instance (undefined while it is not known yet).
+ */
+export function resolveCredentials(access: TcrAccess, source: SourceSecret | undefined, allowedNamespaces: ReadonlySet<string>, server: string | undefined): CredentialsResult {
   const spec = access.spec;
   if (spec.credentials.instanceToken) {
-    return { ok: false, reason: Reason.NotSupported, message: 'credentials.instanceToken is not supported by this version of the operator yet; use credentials.secretRef' };
+    if (!server) return { ok: false, reason: Reason.WaitingForInstance, message: `Waiting for TCR instance ${spec.registry.instanceId} to be checked` };
+    const user = decode(source?.data?.['username']);
+    const token = decode(source?.data?.['password']);
+    if (!user || !token) return { ok: false, reason: Reason.TokenProvisioning, message: 'Waiting for an instance token to be minted' };
+    const exp = (source as { metadata: { annotations?: Record<string, string> } }).metadata.annotations?.['tcr.tke.dev/expires-at'];
+    const kind = spec.credentials.instanceToken.type === 'LongTerm' ? 'Long-term' : 'Temporary';
+    return { ok: true, auth: { username: user, password: token }, message: `${kind} instance token${exp ? ` valid until ${exp}` : ''}` };
   }
   const ref = spec.credentials.secretRef;
   if (!ref) return { ok: false, reason: Reason.SourceSecretInvalid, message: 'no credentials source is set' };
@@ -40,8 +46,7 @@ export function resolveCredentials(access: TcrAccess, source: SourceSecret | und
     };
   }
   if (!source) return { ok: false, reason: Reason.SourceSecretNotFound, message: `Secret ${ref.namespace}/${ref.name} not found` };
-  const server = registryServer(access);
-  if (!server) return { ok: false, reason: Reason.NotSupported, message: 'registry.server must be set: deriving it from registry.instanceId is not supported by this version yet' };
+  if (!server) return { ok: false, reason: Reason.WaitingForInstance, message: `Waiting for TCR instance ${spec.registry.instanceId} to be checked to learn the registry domain` };
   const data = source.data ?? {};
   const username = decode(data['username']);
   const password = decode(data['password']);

@@ -6,6 +6,8 @@ import type { EventRecorder } from '../../k8s/events.ts';
 import type { Informer } from '../../k8s/informer.ts';
 import type { Metrics } from '../../k8s/metrics.ts';
 import type { WorkQueue } from '../../k8s/queue.ts';
+import type { CloudFactory } from '../../cloud/tencent/port.ts';
+import type { CloudObservation } from './cloud.ts';
 import type { SourceSecret } from './credentials.ts';
 import type { CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
 
@@ -18,6 +20,8 @@ export interface ControllerOptions {
   statusDebounceMs: number;
   /** Concurrent writes during cleanup. */
   cleanupConcurrency: number;
+  /** Identifies this cluster in the markers of cloud resources (tags, descriptions, token Desc). */
+  clusterId: string;
 }
 
 export interface Caches {
@@ -36,6 +40,8 @@ export interface State {
   conflicts: Map<string, Set<string>>;
   /** Namespaces whose last apply failed, with the error message. */
   failures: Map<string, Map<string, string>>;
+  /** Last cloud observation per TcrAccess (instance, token, network) and when to look again. */
+  cloud: Map<string, CloudObservation>;
 }
 
 export interface Deps {
@@ -48,6 +54,8 @@ export interface Deps {
   events: EventRecorder;
   opts: ControllerOptions;
   now: () => Date;
+  /** Tencent Cloud clients (undefined: no cloud features). */
+  cloud: CloudFactory | undefined;
   /** Aborted when this replica must stop writing (leadership lost, shutdown). */
   signal: AbortSignal;
 }

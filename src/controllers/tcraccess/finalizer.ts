@@ -5,7 +5,8 @@ import type { Logger } from 'winston';
 import type { TcrAccess } from '../../api/v1alpha1/types.ts';
 import { ApiError, isNotFound } from '../../k8s/client.ts';
 import { classify } from '../../k8s/errors.ts';
-import type { Deps } from './deps.ts';
+import { cleanupCloud, cloudFailure } from './cloud.ts';
+import { accessKey, type Deps } from './deps.ts';
 import { addedEntries, FINALIZER, ownerUid } from './desired.ts';
 import { accessPath, errorMessage, patchServiceAccount, secretPath, writeStatusIfChanged } from './reconciler.ts';
 import { deletingStatus } from './status.ts';
@@ -34,6 +35,24 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
   if (!access.metadata.finalizers?.includes(FINALIZER)) return;
   const name = access.metadata.name;
   if (access.metadata.annotations?.[SKIP_CLEANUP_ANNOTATION] !== 'true') {
+    // 1. the cloud: tokens revoked; network resources by deletionPolicy, in the order the API requires
+    let cloudDone: boolean;
+    try {
+      cloudDone = await cleanupCloud(access, d);
+    } catch (e) {
+      const f = cloudFailure(e, 'Cloud cleanup');
+      const kind = (e as { kind?: string }).kind;
+      const permanent = kind === 'auth' || kind === 'permanent' || kind === 'quota';
+      await writeStatusIfChanged(access, deletingStatus(access, permanent ? `${f.message}; fix the cause, or annotate the TcrAccess with ${SKIP_CLEANUP_ANNOTATION}="true" to release it without cleanup` : undefined, d.now().toISOString()), d, log);
+      d.queue.addAfter(accessKey(name), f.retryMs, 'bulk');
+      return;
+    }
+    if (!cloudDone) {
+      await writeStatusIfChanged(access, deletingStatus(access, undefined, d.now().toISOString()), d, log);
+      d.queue.addAfter(accessKey(name), 3_000, 'bulk');
+      return;
+    }
+    // 2. the cluster
     const serviceAccounts = d.caches.serviceAccounts.list().filter((sa) => Object.values(addedEntries(sa)).includes(name));
     const secrets = d.caches.secrets.list().filter((s) => ownerUid(s) === access.metadata.uid);
     const errors = [

@@ -9,7 +9,10 @@ import { ApiVersion, Kind, type TcrAccess, type TcrAccessStatus } from '../../ap
 import { isAlreadyExists, isNotFound } from '../../k8s/client.ts';
 import { transitions } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
-import { resolveCredentials, registryServer, type CredentialsResult } from './credentials.ts';
+import { resolveCredentials, type CredentialsResult } from './credentials.ts';
+import { needsCloud, runCloud } from './cloud.ts';
+import { TOKEN_ROLE, TOKEN_ROLE_LABEL, tokenSecretName } from './tokens.ts';
+import type { NetworkStatus } from './network.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import {
   ACCESS_LABEL,
@@ -45,16 +48,21 @@ export interface Desired {
 
 export function desiredFor(access: TcrAccess, d: Deps): Desired {
   const ref = access.spec.credentials.secretRef;
-  const source = ref ? d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`) : undefined;
-  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces));
-  const server = registryServer(access);
+  const opNs = d.opts.sourceNamespaces[0]!;
+  const source = access.spec.credentials.instanceToken
+    ? d.caches.sources.get(opNs)?.get(`${opNs}/${tokenSecretName(access.metadata.name)}`)
+    : ref
+      ? d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`)
+      : undefined;
+  const server = access.spec.registry.server ?? d.state.cloud.get(access.metadata.name)?.server;
+  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces), server);
   const secret = credentials.ok && server ? desiredSecret(access, '', server, dockerConfigJson(server, credentials.auth)) : undefined;
   return { credentials, server, secret };
 }
 
-/** Secrets of this TcrAccess in one namespace (any name). */
+/** Image-pull Secrets of this TcrAccess in one namespace (any name; not its token Secret). */
 const ownedSecrets = (access: TcrAccess, ns: string, d: Deps): CachedSecret[] =>
-  d.caches.secrets.inNamespace(ns).filter((s) => ownerUid(s) === access.metadata.uid);
+  d.caches.secrets.inNamespace(ns).filter((s) => ownerUid(s) === access.metadata.uid && s.metadata.labels?.[TOKEN_ROLE_LABEL] !== TOKEN_ROLE);
 
 /** The Secret name a ServiceAccount should reference for this TcrAccess, or undefined. */
 function saTarget(access: TcrAccess, sa: CachedServiceAccount, secretOk: boolean): string | undefined {
@@ -259,7 +267,7 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     d.caches.accesses.assume(updated as unknown as KubeObject);
     access = d.caches.accesses.get(name)!;
   }
-  const desired = desiredFor(access, d);
+  let desired = desiredFor(access, d);
   // A new generation is checked in full, like the periodic resync: known conflicts are looked at again.
   if (access.status?.observedGeneration !== access.metadata.generation) full = true;
   const conflicts = d.state.conflicts.get(name) ?? new Set<string>();
@@ -267,7 +275,10 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   let desiredCount = 0;
   let ready = 0;
   const selectedNow = new Set<string>();
-  for (const ns of d.caches.namespaces.list()) {
+  let scanned = 0;
+  for (const ns of d.caches.namespaces.values()) {
+    // a scan of thousands of namespaces yields now and then, so single-namespace keys are never held up
+    if (++scanned % 500 === 0) await new Promise<void>((r) => setImmediate(r));
     const nsName = ns.metadata.name;
     if (isTerminating(ns)) continue;
     const selected = isSelected(access, ns);
@@ -286,13 +297,47 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     if (conflicts.has(nsName) && !full) continue;
     d.queue.add(namespaceKey(name, nsName), 'bulk');
   }
-  // Entries this TcrAccess added to ServiceAccounts of namespaces that are gone from the cache.
   for (const ns of [...conflicts]) if (!selectedNow.has(ns)) conflicts.delete(ns);
   for (const ns of [...failures.keys()]) if (!selectedNow.has(ns) && !d.caches.namespaces.get(ns)) failures.delete(ns);
+
+  // The cloud (instance, token, network): one step when due, never blocking on a slow operation.
+  let cloud = d.state.cloud.get(name);
+  if (needsCloud(access)) {
+    const now = d.now().getTime();
+    if (!cloud || cloud.generation !== (access.metadata.generation ?? 0) || now >= cloud.nextAt) {
+      const before = JSON.stringify([cloud?.server, cloud?.credentialsStatus]);
+      let current: TcrAccess = access;
+      cloud = await runCloud({
+        access,
+        d,
+        log,
+        rolledOut: !!desired.secret && ready === desiredCount && conflicts.size === 0,
+        persistNetwork: async (n: NetworkStatus) => {
+          const updated = await write(d, 'tcraccesses', 'update', () =>
+            d.client.replace<TcrAccess>(`${accessPath(name)}/status`, { ...current, status: { ...current.status, network: n } }),
+          );
+          d.caches.accesses.assume(updated as unknown as KubeObject);
+          current = updated;
+          log.info('Recorded intent in status before a cloud create', { network: n.mode });
+        },
+        warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
+      });
+      d.state.cloud.set(name, cloud);
+      access = current;
+      // a new token or a newly learnt registry domain changes every Secret: fan out again
+      if (JSON.stringify([cloud.server, cloud.credentialsStatus]) !== before) d.queue.add(accessKey(name), 'fast');
+      desired = desiredFor(access, d);
+    }
+    d.queue.addAfter(accessKey(name), Math.max(1, cloud.nextAt - d.now().getTime()), 'bulk');
+  } else if (cloud) {
+    d.state.cloud.delete(name);
+    cloud = undefined;
+  }
 
   const status = computeStatus(
     access,
     {
+      cloud,
       credentials: desired.credentials,
       server: desired.server,
       desired: desiredCount,
@@ -302,7 +347,9 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     },
     d.now().toISOString(),
   );
-  d.metrics.secretsManaged.set({ tcraccess: name }, d.caches.secrets.list().filter((s) => s.metadata.labels?.[ACCESS_LABEL] === name).length);
+  let managed = 0;
+  for (const s of d.caches.secrets.values()) if (s.metadata.labels?.[ACCESS_LABEL] === name && s.metadata.labels?.[TOKEN_ROLE_LABEL] !== TOKEN_ROLE) managed++;
+  d.metrics.secretsManaged.set({ tcraccess: name }, managed);
   d.metrics.conflicts.set({ tcraccess: name }, status.secrets?.conflicts ?? 0);
   await writeStatusIfChanged(access, status, d, log);
 }

@@ -1,6 +1,7 @@
 // Which keys an object change concerns. Handlers only enqueue keys; reconciles read the caches.
 import type { TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { SourceSecret } from './credentials.ts';
+import { tokenSecretName } from './tokens.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, addedEntries, isSelected, ownerUid, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
 
@@ -51,10 +52,15 @@ export function serviceAccountChanged(d: Deps, sa: CachedServiceAccount): void {
   }
 }
 
-/** A source Secret changed: every TcrAccess that reads it (fans out to all its namespaces). */
+/** A source Secret changed (credentials, cloud credentials, a minted token): every TcrAccess that reads it. */
 export function sourceSecretChanged(d: Deps, s: SourceSecret): void {
   for (const access of d.caches.accesses.list()) {
     const ref = access.spec.credentials.secretRef;
-    if (ref && ref.namespace === s.metadata.namespace && ref.name === s.metadata.name) d.queue.add(accessKey(access.metadata.name), 'fast');
+    const cloudRef = access.spec.cloudCredentials?.secretRef;
+    const reads =
+      (ref && ref.namespace === s.metadata.namespace && ref.name === s.metadata.name) ||
+      (cloudRef && cloudRef.namespace === s.metadata.namespace && cloudRef.name === s.metadata.name) ||
+      (access.spec.credentials.instanceToken && s.metadata.namespace === d.opts.sourceNamespaces[0] && s.metadata.name === tokenSecretName(access.metadata.name));
+    if (reads) d.queue.add(accessKey(access.metadata.name), 'fast');
   }
 }

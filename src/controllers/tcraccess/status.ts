@@ -2,9 +2,12 @@
 import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
 import { Defaults, type Condition, type TcrAccess, type TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import { setCondition, type ConditionInput } from '../../k8s/conditions.ts';
+import type { CloudObservation } from './cloud.ts';
 import type { CredentialsResult } from './credentials.ts';
 
 export interface Observation {
+  /** The last cloud step (instance, token, network), when the spec uses the cloud. */
+  cloud?: CloudObservation;
   credentials: CredentialsResult;
   server: string | undefined;
   /** Selected, non-terminating namespaces. */
@@ -18,9 +21,10 @@ export interface Observation {
 }
 
 export function credentialsCondition(o: Observation): ConditionInput {
+  if (o.cloud?.credentials) return o.cloud.credentials;
   const c = o.credentials;
   return c.ok
-    ? { type: ConditionType.CredentialsReady, status: 'True', reason: Reason.CredentialsResolved, message: c.message }
+    ? { type: ConditionType.CredentialsReady, status: 'True', reason: o.cloud?.credentialsStatus ? Reason.TokenIssued : Reason.CredentialsResolved, message: c.message }
     : { type: ConditionType.CredentialsReady, status: 'False', reason: c.reason, message: c.message };
 }
 
@@ -44,12 +48,12 @@ export function secretsCondition(o: Observation): ConditionInput {
   return { type: t, status: 'True', reason: Reason.SecretsSynced, message: o.desired === 0 ? 'No namespace is selected' : counts };
 }
 
-export function networkCondition(access: TcrAccess): ConditionInput {
+export function networkCondition(access: TcrAccess, cloud?: CloudObservation): ConditionInput {
   const mode = access.spec.network?.mode ?? Defaults.networkMode;
   if (mode === 'None') {
     return { type: ConditionType.NetworkReady, status: 'True', reason: Reason.NetworkNotManaged, message: 'network.mode is None: the operator does not manage reachability' };
   }
-  return { type: ConditionType.NetworkReady, status: 'False', reason: Reason.NotSupported, message: `network.mode ${mode} is not supported by this version of the operator yet` };
+  return cloud?.network ?? { type: ConditionType.NetworkReady, status: 'Unknown', reason: Reason.Unknown, message: `Checking network.mode ${mode}` };
 }
 
 export function readyCondition(parts: ConditionInput[]): ConditionInput {
@@ -62,7 +66,7 @@ export function computeStatus(access: TcrAccess, o: Observation, now: string): T
   const gen = access.metadata.generation ?? 0;
   const creds = credentialsCondition(o);
   const secrets = secretsCondition(o);
-  const network = networkCondition(access);
+  const network = networkCondition(access, o.cloud);
   let conditions: Condition[] = [...(access.status?.conditions ?? [])];
   for (const c of [readyCondition([creds, network, secrets]), creds, secrets, network]) conditions = setCondition(conditions, c, gen, now);
   const order: string[] = [ConditionType.Ready, ConditionType.CredentialsReady, ConditionType.SecretsReady, ConditionType.NetworkReady];
@@ -72,8 +76,10 @@ export function computeStatus(access: TcrAccess, o: Observation, now: string): T
     observedGeneration: gen,
     conditions,
     secrets: { desired: o.desired, ready: o.ready, conflicts: o.conflicts.length },
-    network: { mode: access.spec.network?.mode ?? Defaults.networkMode },
+    network: o.cloud?.networkStatus ?? { mode: access.spec.network?.mode ?? Defaults.networkMode },
   };
+  if (o.cloud?.credentialsStatus) status.credentials = o.cloud.credentialsStatus;
+  else if (access.spec.credentials.secretRef) status.credentials = { source: 'SecretRef' };
   if (o.conflicts.length) status.secrets!.conflictNamespaces = o.conflicts.slice(0, 10);
   if (o.server) status.server = o.server;
   else delete status.server;
@@ -85,7 +91,7 @@ export function deletingStatus(access: TcrAccess, blocked: string | undefined, n
   const gen = access.metadata.generation ?? 0;
   const c: ConditionInput = blocked
     ? { type: ConditionType.Ready, status: 'False', reason: Reason.CleanupBlocked, message: blocked }
-    : { type: ConditionType.Ready, status: 'False', reason: Reason.Deleting, message: 'Removing the Secrets and ServiceAccount entries this TcrAccess created' };
+    : { type: ConditionType.Ready, status: 'False', reason: Reason.Deleting, message: 'Removing what this TcrAccess created (cloud resources by deletionPolicy, tokens, Secrets, ServiceAccount entries)' };
   return { ...access.status, observedGeneration: gen, conditions: setCondition(access.status?.conditions ?? [], c, gen, now) };
 }
 

@@ -1,0 +1,227 @@
+// The cloud half of a TcrAccess reconcile: the instance, the instance token and the network, one
+// non-blocking step at a time, gated by time so that status refreshes during a large rollout never
+// call the cloud. Cloud errors become precise conditions, never a silent success.
+import type { Logger } from 'winston';
+import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
+import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
+import type { ConditionInput } from '../../k8s/conditions.ts';
+import type { KubeObject } from '../../k8s/informer.ts';
+import { isAlreadyExists } from '../../k8s/client.ts';
+import type { Deps } from './deps.ts';
+import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, registryDomain, type NetworkStatus } from './network.ts';
+import { ensureToken, tokenSecretName, type CredentialsStatus, type TokenSecretBody } from './tokens.ts';
+
+export interface CloudObservation {
+  generation: number;
+  /** When the cloud should be looked at again (epoch ms). */
+  nextAt: number;
+  instance?: Instance;
+  /** registry.server derived from the instance when the spec leaves it out. */
+  server?: string;
+  network?: ConditionInput;
+  networkStatus?: NetworkStatus;
+  /** Set when the token is not usable. */
+  credentials?: ConditionInput;
+  credentialsStatus?: CredentialsStatus;
+}
+
+export const needsCloud = (a: TcrAccess): boolean =>
+  !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
+
+export const cloudMarker = (clusterId: string, accessName: string): string => `tcr-access-operator:${clusterId}/${accessName}`;
+export const CLOUD_TAG_KEY = 'tcr-access-operator';
+
+/** The operator's reading of a cloud error: which reason, and when to look again. */
+export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
+  const err = e as { kind?: string; code?: string; message?: string; requestId?: string };
+  const detail = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`.slice(0, 600);
+  switch (err.kind) {
+    case 'auth':
+      return { reason: Reason.CloudAuthFailed, message: `${what}: the Tencent Cloud credentials were refused: ${detail}`, retryMs: 5 * 60_000 };
+    case 'throttled':
+      return { reason: Reason.CloudThrottled, message: `${what}: throttled by Tencent Cloud, retrying: ${detail}`, retryMs: 10_000 };
+    case 'quota':
+      return { reason: Reason.CloudQuotaExceeded, message: `${what}: quota exceeded: ${detail}`, retryMs: 5 * 60_000 };
+    case 'permanent':
+    case 'conflict':
+    case 'notFound':
+      return { reason: Reason.CloudRequestInvalid, message: `${what}: ${detail}`, retryMs: 5 * 60_000 };
+    default:
+      return { reason: Reason.CloudUnavailable, message: `${what}: Tencent Cloud API unavailable, retrying: ${detail}`, retryMs: 15_000 };
+  }
+}
+
+/** API credentials for this TcrAccess: its cloudCredentials Secret, else the operator's default chain. */
+export function cloudCredentialsFor(access: TcrAccess, d: Deps): { source?: CloudCredentialSource; problem?: ConditionInput } {
+  const ref = access.spec.cloudCredentials?.secretRef;
+  if (!ref) return { source: { kind: 'default' } };
+  const bad = (reason: string, message: string) => ({ problem: { type: ConditionType.NetworkReady, status: 'False' as const, reason, message } });
+  if (!d.opts.sourceNamespaces.includes(ref.namespace)) {
+    return bad(Reason.SourceNotAllowed, `cloudCredentials.secretRef must be in the operator's namespace or --source-namespaces; "${ref.namespace}" is not allowed`);
+  }
+  const s = d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`);
+  if (!s) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials) not found`);
+  const data = s.data ?? {};
+  const pick = (...keys: string[]) => {
+    for (const k of keys) if (data[k]) return Buffer.from(data[k]!, 'base64').toString('utf8').trim();
+    return undefined;
+  };
+  const secretId = pick('SecretId', 'secretId', 'TENCENTCLOUD_SECRET_ID');
+  const secretKey = pick('SecretKey', 'secretKey', 'TENCENTCLOUD_SECRET_KEY');
+  const token = pick('Token', 'token', 'TENCENTCLOUD_SESSION_TOKEN');
+  if (!secretId || !secretKey) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} must hold "SecretId" and "SecretKey"`);
+  return { source: { kind: 'static', secretId, secretKey, ...(token ? { token } : {}) } };
+}
+
+async function storeTokenSecret(access: TcrAccess, body: TokenSecretBody, d: Deps): Promise<void> {
+  const ns = d.opts.sourceNamespaces[0]!;
+  const b = { ...body, metadata: { ...body.metadata, namespace: ns } };
+  const path = `/api/v1/namespaces/${ns}/secrets`;
+  d.metrics.writes.inc({ resource: 'secrets', verb: 'create' });
+  let stored: KubeObject;
+  try {
+    stored = await d.client.create<KubeObject>(path, b);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    const cur = await d.client.get<{ metadata: { resourceVersion: string } }>(`${path}/${b.metadata.name}`);
+    d.metrics.writes.inc({ resource: 'secrets', verb: 'update' });
+    stored = await d.client.replace<KubeObject>(`${path}/${b.metadata.name}`, { ...b, metadata: { ...b.metadata, resourceVersion: cur.metadata.resourceVersion } });
+  }
+  d.caches.sources.get(ns)?.assume(stored);
+}
+
+export interface CloudStepArgs {
+  access: TcrAccess;
+  d: Deps;
+  log: Logger;
+  /** Writes status.network now (intent before a create). */
+  persistNetwork: (n: NetworkStatus) => Promise<void>;
+  rolledOut: boolean;
+  warn: (reason: string, message: string) => void;
+}
+
+/** One cloud step for a TcrAccess. Never throws for cloud errors: they become conditions. */
+export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
+  const { access, d } = a;
+  const now = d.now();
+  const obs: CloudObservation = { generation: access.metadata.generation ?? 0, nextAt: now.getTime() + d.opts.resyncPeriodMs };
+  const mode = access.spec.network?.mode ?? Defaults.networkMode;
+  const later = (ms: number | undefined) => {
+    if (ms !== undefined) obs.nextAt = Math.min(obs.nextAt, now.getTime() + ms);
+  };
+  const creds = cloudCredentialsFor(access, d);
+  if (creds.problem) {
+    if (mode !== 'None') obs.network = creds.problem;
+    if (access.spec.credentials.instanceToken) obs.credentials = { ...creds.problem, type: ConditionType.CredentialsReady };
+    later(60_000);
+    return obs;
+  }
+  if (!d.cloud) {
+    const p: ConditionInput = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.NoCloudCredentials, message: 'The operator has no Tencent Cloud API client configured' };
+    if (mode !== 'None') obs.network = p;
+    if (access.spec.credentials.instanceToken) obs.credentials = { ...p, type: ConditionType.CredentialsReady };
+    return obs;
+  }
+  const region = access.spec.registry.region ?? '';
+  const cloud: TencentCloud = d.cloud.client(region, creds.source!);
+  const marker = cloudMarker(d.opts.clusterId, access.metadata.name);
+
+  // 1. the instance
+  let instance: Instance | undefined;
+  if (access.spec.registry.instanceId) {
+    try {
+      const r = await checkInstance(cloud, access);
+      instance = r.instance;
+      if (r.outcome) {
+        if (mode !== 'None') {
+          obs.network = r.outcome.condition;
+          obs.networkStatus = { ...r.outcome.status, mode };
+        }
+        if (access.spec.credentials.instanceToken) obs.credentials = { ...r.outcome.condition, type: ConditionType.CredentialsReady };
+        later(r.outcome.requeueAfterMs);
+        if (!instance || instance.status !== 'Running') {
+          obs.instance = instance;
+          return obs;
+        }
+      }
+    } catch (e) {
+      const f = cloudFailure(e, 'DescribeInstances');
+      if (mode !== 'None') obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: f.reason, message: f.message };
+      if (access.spec.credentials.instanceToken) obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+      later(f.retryMs);
+      return obs;
+    }
+    obs.instance = instance;
+    const usePublicDomain = access.spec.network?.private?.dns?.usePublicDomain !== false;
+    obs.server = registryDomain(instance!, mode === 'Private' ? usePublicDomain : true);
+  }
+
+  // 2. the instance token
+  if (access.spec.credentials.instanceToken) {
+    try {
+      const ns = d.opts.sourceNamespaces[0]!;
+      const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
+      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(access, b, d), rolledOut: a.rolledOut, now });
+      obs.credentialsStatus = t.status;
+      if (t.condition) obs.credentials = t.condition;
+      later(t.requeueAfterMs);
+    } catch (e) {
+      const f = cloudFailure(e, 'Instance token');
+      obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+      later(f.retryMs);
+    }
+  }
+
+  // 3. the network (and the clean-up of a previous mode, by deletionPolicy)
+  const prev = access.status?.network;
+  try {
+    if (prev?.mode && prev.mode !== mode && prev.mode !== 'None' && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete' && instance) {
+      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev) : await cleanupPublic(cloud, instance.registryId, prev, marker);
+      if (!done) {
+        obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing the ${prev.mode} access this TcrAccess created before switching to ${mode}` };
+        obs.networkStatus = prev;
+        later(5_000);
+        return obs;
+      }
+    }
+    if (mode === 'None') {
+      obs.networkStatus = { mode };
+    } else if (instance) {
+      const ctx = { cloud, access, marker, tagKey: CLOUD_TAG_KEY, persist: a.persistNetwork, warn: a.warn };
+      const out = mode === 'Private' ? await ensurePrivate(ctx, instance) : await ensurePublic(ctx, instance);
+      obs.network = out.condition;
+      obs.networkStatus = out.status;
+      later(out.requeueAfterMs);
+    } else {
+      obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.InvalidNetworkSpec, message: `network.mode ${mode} needs registry.instanceId` };
+    }
+  } catch (e) {
+    const f = cloudFailure(e, `network.mode ${mode}`);
+    obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: f.reason, message: f.message };
+    obs.networkStatus = prev ?? { mode };
+    later(f.retryMs);
+  }
+  return obs;
+}
+
+/** Cloud teardown on deletion: tokens always revoked; network resources by deletionPolicy. True when done. */
+export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
+  if (!needsCloud(access) || !d.cloud || !access.spec.registry.instanceId) return true;
+  const creds = cloudCredentialsFor(access, d);
+  if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
+  const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
+  const marker = cloudMarker(d.opts.clusterId, access.metadata.name);
+  const registryId = access.spec.registry.instanceId;
+  let done = true;
+  if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {
+    const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
+    for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
+  }
+  if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
+    const n = access.status?.network;
+    if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, access.spec.registry.region ?? '', n);
+    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, marker);
+  }
+  return done;
+}

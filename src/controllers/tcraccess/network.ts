@@ -1,0 +1,291 @@
+// Network reachability of the registry (network.mode Private | Public), one non-blocking step per
+// reconcile: each call describes what exists, does at most the next create/delete, and says when to look
+// again. A worker never waits for the cloud.
+//
+// Crash safety: every create is preceded by a lookup. Resources that carry tags or descriptions (NAT
+// gateways, EIPs, routes, whitelist entries) are recognised by the operator's marker; for those that
+// cannot (links, DNS, the public endpoint) the intent is written to status BEFORE the create call, so a
+// resource found without our intent is someone else's and is never deleted.
+import { Reason } from '../../api/v1alpha1/conditions.ts';
+import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
+import type { ConditionInput } from '../../k8s/conditions.ts';
+import type { AccessLink, DnsKey, Instance, NatGateway, TencentCloud } from '../../cloud/tencent/port.ts';
+
+export type NetworkStatus = NonNullable<TcrAccessStatus['network']>;
+
+export interface NetworkContext {
+  cloud: TencentCloud;
+  access: TcrAccess;
+  /** Marker written into descriptions and tags: identifies this cluster and TcrAccess. */
+  marker: string;
+  /** Tag key of resources the operator creates. */
+  tagKey: string;
+  /** Writes status.network now (before a create call). */
+  persist: (n: NetworkStatus) => Promise<void>;
+  /** A Warning Event (on transitions only: the caller de-duplicates). */
+  warn: (reason: string, message: string) => void;
+}
+
+export interface NetworkOutcome {
+  condition: ConditionInput;
+  status: NetworkStatus;
+  /** When to look again (ms); undefined: on the periodic resync. */
+  requeueAfterMs?: number;
+}
+
+const POLL_MS = 5_000;
+const SLOW_POLL_MS = 30_000;
+
+const cond = (status: 'True' | 'False' | 'Unknown', reason: string, message: string): ConditionInput => ({ type: 'NetworkReady', status, reason, message });
+
+export const dnsEnabled = (s: string | undefined): boolean => s === 'ENABLED' || s === 'ENABLE';
+export const dnsDisabled = (s: string | undefined): boolean => s === 'DISABLED' || s === 'DISABLE' || s === '' || s === undefined;
+
+/** The registry domain the chosen DNS mode resolves. */
+export function registryDomain(instance: Instance, usePublicDomain: boolean): string {
+  return usePublicDomain ? instance.publicDomain || `${instance.name}.tencentcloudcr.com` : `${instance.name}-vpc.tencentcloudcr.com`;
+}
+
+export async function checkInstance(cloud: TencentCloud, access: TcrAccess): Promise<{ instance?: Instance; outcome?: NetworkOutcome }> {
+  const id = access.spec.registry.instanceId!;
+  const instance = await cloud.describeInstance(id);
+  if (!instance) {
+    return { outcome: { condition: cond('False', Reason.InstanceNotFound, `TCR instance ${id} not found in ${access.spec.registry.region}`), status: {}, requeueAfterMs: SLOW_POLL_MS * 10 } };
+  }
+  if (instance.status !== 'Running') {
+    return { instance, outcome: { condition: cond('False', Reason.InstanceNotRunning, `TCR instance ${id} is ${instance.status}, waiting for Running`), status: { registryName: instance.name }, requeueAfterMs: SLOW_POLL_MS } };
+  }
+  return { instance };
+}
+
+// ----------------------------------------------------------------------------------------------- Private
+
+export async function ensurePrivate(ctx: NetworkContext, instance: Instance): Promise<NetworkOutcome> {
+  const { cloud, access } = ctx;
+  const p = access.spec.network!.private!;
+  const registryId = instance.registryId;
+  const prev = access.status?.network ?? {};
+  const sameLink = prev.privateLink?.vpcId === p.vpcId && prev.privateLink?.subnetId === p.subnetId;
+  const status: NetworkStatus = { mode: 'Private', registryName: instance.name };
+  const links = await cloud.describeInternalEndpoints(registryId);
+  const link = links.find((l) => l.vpcId === p.vpcId && l.subnetId === p.subnetId);
+  const ownedLink = sameLink && prev.privateLink?.createdByOperator === true;
+  if (!link) {
+    // Intent first, then the create: a crash in between leaves an intent, never an unknown link.
+    status.privateLink = { vpcId: p.vpcId, subnetId: p.subnetId, status: 'Creating', createdByOperator: true };
+    await ctx.persist({ ...prev, ...status });
+    await cloud.manageInternalEndpoint(registryId, 'Create', p.vpcId, p.subnetId);
+    return { condition: cond('False', Reason.LinkProvisioning, `Creating the private access link into ${p.vpcId}/${p.subnetId}`), status, requeueAfterMs: POLL_MS };
+  }
+  status.privateLink = { vpcId: link.vpcId, subnetId: link.subnetId, status: link.status, ...(link.accessIp ? { accessIp: link.accessIp } : {}), createdByOperator: ownedLink };
+  if (!linkReady(link)) {
+    return { condition: cond('False', Reason.LinkProvisioning, `Private access link ${p.vpcId}/${p.subnetId} is ${link.status || 'pending'}, waiting for an access IP`), status, requeueAfterMs: POLL_MS };
+  }
+  if (p.dns?.enabled === false) {
+    return { condition: cond('True', Reason.PrivateLinkReady, `Private access link ready at ${link.accessIp} (internal DNS not managed)`), status };
+  }
+  const usePublicDomain = p.dns?.usePublicDomain !== false;
+  const key: DnsKey = { registryId, vpcId: p.vpcId, eniLbIp: link.accessIp, usePublicDomain, regionName: access.spec.registry.region ?? instance.region };
+  const domain = registryDomain(instance, usePublicDomain);
+  const prevDns = prev.dns;
+  const ownedDns = prevDns?.usePublicDomain === usePublicDomain && prevDns.createdByOperator === true;
+  const dnsStatus = await cloud.describeInternalEndpointDnsStatus(key);
+  if (dnsEnabled(dnsStatus)) {
+    status.dns = { domain, usePublicDomain, status: dnsStatus, eniLbIp: link.accessIp, createdByOperator: ownedDns };
+    return { condition: cond('True', Reason.PrivateLinkReady, `${domain} resolves to ${link.accessIp} inside ${p.vpcId}`), status };
+  }
+  if (dnsStatus === 'ERROR') {
+    status.dns = { domain, usePublicDomain, status: dnsStatus, eniLbIp: link.accessIp, createdByOperator: ownedDns };
+    return { condition: cond('False', Reason.DnsFailed, `Internal DNS for ${domain} in ${p.vpcId} is in ERROR; check that Private DNS is activated for the account`), status, requeueAfterMs: SLOW_POLL_MS };
+  }
+  status.dns = { domain, usePublicDomain, status: 'Creating', eniLbIp: link.accessIp, createdByOperator: true };
+  await ctx.persist({ ...prev, ...status });
+  await cloud.createInternalEndpointDns(key);
+  return { condition: cond('False', Reason.DnsPending, `Enabling internal DNS: ${domain} → ${link.accessIp} in ${p.vpcId}`), status, requeueAfterMs: POLL_MS };
+}
+
+export const linkReady = (l: AccessLink): boolean => l.accessIp !== '' && (l.status === 'Running' || l.status === '');
+
+/** Tears down what the Private mode created (DNS before link). Returns true when nothing is left. */
+export async function cleanupPrivate(cloud: TencentCloud, registryId: string, regionName: string, n: NetworkStatus): Promise<boolean> {
+  let done = true;
+  if (n.dns?.createdByOperator && n.privateLink && n.dns.eniLbIp) {
+    const key: DnsKey = { registryId, vpcId: n.privateLink.vpcId, eniLbIp: n.dns.eniLbIp, usePublicDomain: n.dns.usePublicDomain, regionName };
+    const st = await cloud.describeInternalEndpointDnsStatus(key);
+    if (!dnsDisabled(st)) {
+      await cloud.deleteInternalEndpointDns(key);
+      done = false;
+    }
+  }
+  if (n.privateLink?.createdByOperator) {
+    const links = await cloud.describeInternalEndpoints(registryId);
+    const link = links.find((l) => l.vpcId === n.privateLink!.vpcId && l.subnetId === n.privateLink!.subnetId);
+    if (link) {
+      if (link.status !== 'Deleting') await cloud.manageInternalEndpoint(registryId, 'Delete', link.vpcId, link.subnetId);
+      done = false;
+    }
+  }
+  return done;
+}
+
+// ------------------------------------------------------------------------------------------------ Public
+
+const isOurs = (ctx: NetworkContext, tags: Array<{ key: string; value: string }>) => tags.some((t) => t.key === ctx.tagKey && t.value === ctx.marker);
+
+export async function ensurePublic(ctx: NetworkContext, instance: Instance): Promise<NetworkOutcome> {
+  const { cloud, access } = ctx;
+  const pub = access.spec.network!.public!;
+  const registryId = instance.registryId;
+  const prev = access.status?.network ?? {};
+  const status: NetworkStatus = { mode: 'Public', registryName: instance.name };
+  if (instance.type === 'basic') {
+    return { condition: cond('False', Reason.EditionUnsupported, `TCR instance ${registryId} is a basic edition: it has no public-access whitelist; upgrade to standard or premium, or use network.mode Private`), status };
+  }
+  // 1. the public endpoint
+  const ep = await cloud.describeExternalEndpointStatus(registryId);
+  const openedByUs = prev.publicEndpoint?.openedByOperator === true;
+  if (ep.status === 'Closed') {
+    status.publicEndpoint = { status: 'Opening', openedByOperator: true };
+    await ctx.persist({ ...prev, ...status });
+    await cloud.manageExternalEndpoint(registryId, 'Create');
+    return { condition: cond('False', Reason.EndpointOpening, `Opening the public endpoint of ${registryId}`), status, requeueAfterMs: POLL_MS };
+  }
+  status.publicEndpoint = { status: ep.status, openedByOperator: openedByUs };
+  if (ep.status !== 'Opened') {
+    return { condition: cond('False', Reason.EndpointOpening, `Public endpoint of ${registryId} is ${ep.status}`), status, requeueAfterMs: POLL_MS };
+  }
+  // 2. the NAT gateway
+  let nat: NatGateway | undefined;
+  if (pub.natGateway.id) {
+    nat = (await cloud.describeNatGateways({ ids: [pub.natGateway.id] }))[0];
+    if (!nat) return { condition: cond('False', Reason.NatGatewayNotFound, `NAT gateway ${pub.natGateway.id} not found`), status, requeueAfterMs: SLOW_POLL_MS };
+    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: false };
+  } else {
+    const create = pub.natGateway.create!;
+    const found = (await cloud.describeNatGateways({ vpcId: create.vpcId, tagKey: ctx.tagKey })).filter((g) => isOurs(ctx, g.tags));
+    nat = found[0];
+    if (!nat) {
+      // an EIP first (ClientToken makes the allocation idempotent; the tag finds it after a crash)
+      const eips = (await cloud.describeAddresses({ tag: { key: ctx.tagKey, value: ctx.marker } })).filter((a) => a.status !== 'OFFLINING');
+      status.eips = eips.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: true }));
+      const eip = eips[0];
+      if (!eip) {
+        const r = await cloud.allocateAddress({ name: `tcra-${access.metadata.name}`.slice(0, 60), tags: [{ key: ctx.tagKey, value: ctx.marker }], clientToken: `tcra-${access.metadata.uid}` });
+        status.eips = r.addressIds.map((id) => ({ id, allocatedByOperator: true }));
+        return { condition: cond('False', Reason.NatGatewayPending, 'Allocating an EIP for the NAT gateway'), status, requeueAfterMs: 1_000 };
+      }
+      if (eip.status === 'CREATING' || !eip.ip) {
+        return { condition: cond('False', Reason.NatGatewayPending, `EIP ${eip.addressId} is ${eip.status}`), status, requeueAfterMs: 1_000 };
+      }
+      const id = await cloud.createNatGateway({ name: `tcra-${access.metadata.name}`.slice(0, 60), vpcId: create.vpcId, publicIps: [eip.ip], tags: [{ key: ctx.tagKey, value: ctx.marker }] });
+      status.natGateway = { id, state: 'PENDING', createdByOperator: true };
+      return { condition: cond('False', Reason.NatGatewayPending, `Creating NAT gateway ${id} in ${create.vpcId}`), status, requeueAfterMs: POLL_MS };
+    }
+    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: true };
+    const tagged = (await cloud.describeAddresses({ tag: { key: ctx.tagKey, value: ctx.marker } })).map((a) => a.addressId);
+    status.eips = nat.publicIps.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: tagged.includes(a.addressId) }));
+  }
+  if (nat.state === 'PENDFAILURE') return { condition: cond('False', Reason.NatGatewayFailed, `NAT gateway ${nat.natGatewayId} failed to create`), status, requeueAfterMs: SLOW_POLL_MS };
+  if (nat.state !== 'AVAILABLE') return { condition: cond('False', Reason.NatGatewayPending, `NAT gateway ${nat.natGatewayId} is ${nat.state}`), status, requeueAfterMs: POLL_MS };
+  if (pub.natGateway.id) status.eips = nat.publicIps.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: false }));
+
+  // 3. the subnet's default route (only when asked)
+  if (pub.manageRoute) {
+    const subnetId = pub.natGateway.create?.subnetId;
+    if (!subnetId) return { condition: cond('False', Reason.InvalidNetworkSpec, 'manageRoute needs natGateway.create.subnetId to know which subnet to route'), status };
+    const subnet = await cloud.describeSubnet(subnetId);
+    if (!subnet) return { condition: cond('False', Reason.SubnetNotFound, `Subnet ${subnetId} not found`), status, requeueAfterMs: SLOW_POLL_MS };
+    const table = await cloud.describeRouteTable(subnet.routeTableId);
+    if (!table) return { condition: cond('False', Reason.SubnetNotFound, `Route table ${subnet.routeTableId} of ${subnetId} not found`), status, requeueAfterMs: SLOW_POLL_MS };
+    const others = table.subnetIds.filter((s) => s !== subnetId);
+    const def = table.routes.find((r) => r.destinationCidrBlock === '0.0.0.0/0');
+    if (def && !(def.gatewayType === 'NAT' && def.gatewayId === nat.natGatewayId)) {
+      return { condition: cond('False', Reason.DefaultRouteConflict, `Route table ${table.routeTableId} already sends 0.0.0.0/0 to ${def.gatewayType} ${def.gatewayId}; change it yourself or set manageRoute: false`), status, requeueAfterMs: SLOW_POLL_MS };
+    }
+    if (!def) {
+      if (others.length > 0) {
+        return { condition: cond('False', Reason.SharedRouteTable, `Route table ${table.routeTableId} also serves ${others.join(', ')}: not changing it; add the route yourself or give ${subnetId} its own table`), status, requeueAfterMs: SLOW_POLL_MS };
+      }
+      await cloud.createRoute(table.routeTableId, { destinationCidrBlock: '0.0.0.0/0', gatewayType: 'NAT', gatewayId: nat.natGatewayId, description: ctx.marker });
+      status.route = { routeTableId: table.routeTableId, gatewayId: nat.natGatewayId, createdByOperator: true };
+      return { condition: cond('False', Reason.RoutePending, `Added 0.0.0.0/0 → ${nat.natGatewayId} to ${table.routeTableId}`), status, requeueAfterMs: 1_000 };
+    }
+    status.route = { routeTableId: table.routeTableId, ...(def.routeId !== undefined ? { routeId: def.routeId } : {}), gatewayId: nat.natGatewayId, createdByOperator: def.description === ctx.marker };
+  }
+
+  // 4. the whitelist: NAT EIPs (/32) + cidrs, entries marked in Description; stale marked entries removed
+  const want = new Set<string>([...(pub.whitelist?.includeNatEips === false ? [] : nat.publicIps.map((a) => `${a.ip}/32`)), ...(pub.whitelist?.cidrs ?? [])]);
+  const have = await cloud.describeSecurityPolicies(registryId);
+  const haveCidrs = new Set(have.map((h) => h.cidrBlock));
+  const added: string[] = [];
+  for (const cidr of [...want].sort()) {
+    if (haveCidrs.has(cidr)) continue;
+    await cloud.createSecurityPolicy(registryId, cidr, ctx.marker);
+    added.push(cidr);
+    if (cidr === '0.0.0.0/0') ctx.warn(Reason.WhitelistOpenToAll, 'The TCR whitelist now allows 0.0.0.0/0: anyone can reach the registry endpoint. Use this only while testing.');
+  }
+  const removed: string[] = [];
+  for (const h of have) {
+    if (h.description === ctx.marker && !want.has(h.cidrBlock)) {
+      await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
+      removed.push(h.cidrBlock);
+    }
+  }
+  status.whitelist = [...want].sort();
+  if (added.length || removed.length) {
+    return {
+      condition: cond('False', Reason.WhitelistUpdated, `Whitelist updated (+${added.join(', ') || 'none'} −${removed.join(', ') || 'none'}); checking again`),
+      status,
+      requeueAfterMs: 1_000,
+    };
+  }
+  return { condition: cond('True', Reason.PublicAccessReady, `Public access through ${nat.natGatewayId} (${nat.publicIps.map((a) => a.ip).join(', ')}) allowed by the whitelist`), status };
+}
+
+/** Tears down what the Public mode created, in the order the API requires. True when nothing is left. */
+export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string): Promise<boolean> {
+  let done = true;
+  // whitelist entries we added (found by marker, deleted by CIDR)
+  const ep = await cloud.describeExternalEndpointStatus(registryId);
+  if (ep.status === 'Opened') {
+    for (const h of await cloud.describeSecurityPolicies(registryId)) {
+      if (h.description === marker) {
+        await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
+        done = false;
+      }
+    }
+  }
+  // the route we added, before the gateway
+  if (n.route?.createdByOperator) {
+    const table = await cloud.describeRouteTable(n.route.routeTableId);
+    const r = table?.routes.find((x) => x.description === marker && x.destinationCidrBlock === '0.0.0.0/0');
+    if (r?.routeId !== undefined) {
+      await cloud.deleteRoute(n.route.routeTableId, r.routeId);
+      done = false;
+    }
+  }
+  // the gateway we created
+  if (n.natGateway?.createdByOperator && n.natGateway.id) {
+    const g = (await cloud.describeNatGateways({ ids: [n.natGateway.id] }))[0];
+    if (g) {
+      if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId);
+      return false; // EIPs unbind only once the gateway is gone
+    }
+  }
+  // EIPs we allocated (only once unbound)
+  const ours = (n.eips ?? []).filter((e) => e.allocatedByOperator).map((e) => e.id);
+  if (ours.length) {
+    const addrs = await cloud.describeAddresses({ ids: ours });
+    const unbound = addrs.filter((a) => a.status === 'UNBIND').map((a) => a.addressId);
+    if (unbound.length) await cloud.releaseAddresses(unbound);
+    if (addrs.length) done = false;
+  }
+  // the public endpoint, if we opened it
+  if (n.publicEndpoint?.openedByOperator && done) {
+    if (ep.status === 'Opened') {
+      await cloud.manageExternalEndpoint(registryId, 'Delete');
+      done = false;
+    } else if (ep.status !== 'Closed') done = false;
+  }
+  return done;
+}
