@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { SdkCloudFactory } from './cloud/tencent/factory.ts';
 import { TcrAccessController } from './controllers/tcraccess/controller.ts';
 import { KubeClient } from './k8s/client.ts';
 import { parseDuration } from './k8s/duration.ts';
@@ -51,6 +52,10 @@ export interface Flags {
   kubeApiBurst: number;
   workers: number;
   clusterId: string;
+  tencentcloudEndpoint?: string;
+  tencentcloudProtocol: 'https://' | 'http://';
+  tencentcloudStsEndpoint?: string;
+  tencentcloudTimeout: string;
   resyncPeriod: string;
   statusDebounce: string;
   shutdownTimeout: string;
@@ -77,6 +82,10 @@ export function buildCli(): Command {
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
     .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')
+    .option('--tencentcloud-endpoint <host>', 'Tencent Cloud API host; "{service}" is replaced by tcr/vpc/sts, e.g. "{service}.internal.tencentcloudapi.com" in clusters without Internet egress, or "127.0.0.1:9000" for the emulator (default: {service}.tencentcloudapi.com)')
+    .addOption(new Option('--tencentcloud-protocol <p>', 'scheme of --tencentcloud-endpoint').choices(['https://', 'http://']).default('https://'))
+    .option('--tencentcloud-sts-endpoint <host>', 'STS host for TKE pod identity (default: as --tencentcloud-endpoint)')
+    .option('--tencentcloud-timeout <d>', 'timeout of one Tencent Cloud API request', '10s')
     .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
@@ -97,6 +106,7 @@ export async function run(argv: string[]): Promise<void> {
     resync: parseDuration(f.resyncPeriod),
     debounce: parseDuration(f.statusDebounce),
     shutdown: parseDuration(f.shutdownTimeout),
+    cloudTimeout: parseDuration(f.tencentcloudTimeout),
   };
   if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
   const logger = createLogger(f.logLevel);
@@ -113,10 +123,20 @@ export async function run(argv: string[]): Promise<void> {
   const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId };
   logger.info('Starting', { namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
 
+  const cloudAbort = new AbortController();
+  const endpoint = (host: string | undefined) => (host ? { host, protocol: f.tencentcloudProtocol } : undefined);
+  const cloud = new SdkCloudFactory({
+    endpoint: endpoint(f.tencentcloudEndpoint),
+    stsEndpoint: endpoint(f.tencentcloudStsEndpoint ?? f.tencentcloudEndpoint),
+    timeoutSeconds: durations.cloudTimeout / 1000,
+    logger,
+    signal: cloudAbort.signal,
+  });
+
   let controller: TcrAccessController | undefined;
   let cachesReady = false;
   const startController = async () => {
-    controller = new TcrAccessController({ client, logger, metrics, events, opts });
+    controller = new TcrAccessController({ client, logger, metrics, events, opts, cloud });
     await controller.startCaches();
     cachesReady = true;
     controller.startWorkers();
@@ -163,6 +183,7 @@ export async function run(argv: string[]): Promise<void> {
     stopping = true;
     logger.info('Shutting down: draining in-flight reconciles', { signal });
     await stopController(durations.shutdown);
+    cloudAbort.abort();
     await elector?.stop();
     probes?.close();
     metricsSrv?.close();

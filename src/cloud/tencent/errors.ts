@@ -34,6 +34,7 @@ export const BACKOFF = {
   conflict: 1_000,
   /** Needs a person: bad input, missing permission. */
   permanent: 5 * 60_000,
+  auth: 5 * 60_000,
   quota: 10 * 60_000,
 } as const;
 
@@ -102,7 +103,7 @@ const serverError: Rule = { kind: 'transient', hint: BACKOFF.short, retryable: t
 const state: Rule = { kind: 'transient', hint: BACKOFF.state };
 const ambiguous: Rule = { kind: 'transient', hint: BACKOFF.long };
 const notFound: Rule = { kind: 'notFound', hint: BACKOFF.notFound };
-const auth: Rule = { kind: 'auth', hint: BACKOFF.permanent };
+const auth: Rule = { kind: 'auth', hint: BACKOFF.auth };
 const permanent: Rule = { kind: 'permanent', hint: BACKOFF.permanent };
 const quota: Rule = { kind: 'quota', hint: BACKOFF.quota };
 const conflict: Rule = { kind: 'conflict', hint: BACKOFF.conflict };

@@ -57,12 +57,22 @@ export class PerActionRateLimiter implements ActionRateLimiter {
     return this.limits[action] ?? this.defaultQps;
   }
 
-  take(action: string, signal?: AbortSignal): Promise<void> {
+  async take(action: string, signal?: AbortSignal): Promise<void> {
     let b = this.buckets.get(action);
     if (!b) {
       b = new TokenBucket(this.limit(action), 1, this.now);
       this.buckets.set(action, b);
     }
-    return b.take(signal);
+    if (!signal) return b.take();
+    if (signal.aborted) return;
+    // A per-call child signal: TokenBucket never removes its abort listener, and `signal` lives as long as the process.
+    const child = new AbortController();
+    const onAbort = () => child.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await b.take(child.signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }

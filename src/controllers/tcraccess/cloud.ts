@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
 import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
+import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import { isAlreadyExists } from '../../k8s/client.ts';
@@ -62,16 +63,9 @@ export function cloudCredentialsFor(access: TcrAccess, d: Deps): { source?: Clou
   }
   const s = d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`);
   if (!s) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials) not found`);
-  const data = s.data ?? {};
-  const pick = (...keys: string[]) => {
-    for (const k of keys) if (data[k]) return Buffer.from(data[k]!, 'base64').toString('utf8').trim();
-    return undefined;
-  };
-  const secretId = pick('SecretId', 'secretId', 'TENCENTCLOUD_SECRET_ID');
-  const secretKey = pick('SecretKey', 'secretKey', 'TENCENTCLOUD_SECRET_KEY');
-  const token = pick('Token', 'token', 'TENCENTCLOUD_SESSION_TOKEN');
-  if (!secretId || !secretKey) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} must hold "SecretId" and "SecretKey"`);
-  return { source: { kind: 'static', secretId, secretKey, ...(token ? { token } : {}) } };
+  const r = credentialsFromSecretData(s.data);
+  if (!r.ok) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials): ${r.message}; it must hold SecretId and SecretKey`);
+  return { source: { kind: 'static', ...r.credentials } };
 }
 
 async function storeTokenSecret(access: TcrAccess, body: TokenSecretBody, d: Deps): Promise<void> {
