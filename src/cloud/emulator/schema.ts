@@ -59,6 +59,19 @@ export interface ValidateOptions {
   guessCode: boolean;
 }
 
+/** Levenshtein distance, for "did you mean" guesses. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -103,7 +116,7 @@ function validateObject(schema: RuntimeSchema, input: Record<string, unknown>, o
   if (opts.strictUnknown) {
     for (const key of Object.keys(input)) {
       if (Object.hasOwn(schema, key)) continue;
-      const guess = Object.keys(schema).find((k) => k.toLowerCase() === key.toLowerCase());
+      const guess = Object.keys(schema).find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
       if (guess && opts.guessCode) {
         throw new ApiError('UnknownParameter.WithGuess', `The parameter \`${prefix}${key}\` is not recognized. Did you mean \`${prefix}${guess}\`?`);
       }

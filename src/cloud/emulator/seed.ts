@@ -207,7 +207,7 @@ export function applySeed(world: World, seed: Seed): void {
   const defRegion = seed.region ?? DEFAULT_REGION;
   world.regions.add(defRegion);
   for (const sa of seed.accounts) {
-    const uin = sa.uin ?? `1000${randomString(8, '0123456789')}`;
+    const uin = sa.uin !== undefined ? String(sa.uin) : `1000${randomString(8, '0123456789')}`;
     let acc = world.accounts.get(uin);
     if (!acc) {
       acc = newAccount(uin, sa.appId ?? 1250000000 + world.accounts.size + 1);

@@ -10,7 +10,7 @@ import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import { isAlreadyExists } from '../../k8s/client.ts';
 import type { Deps } from './deps.ts';
-import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, registryDomain, type NetworkStatus } from './network.ts';
+import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
 import { ensureToken, tokenSecretName, type CredentialsStatus, type TokenSecretBody } from './tokens.ts';
 
 export interface CloudObservation {
@@ -171,7 +171,8 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const prev = access.status?.network;
   try {
     if (prev?.mode && prev.mode !== mode && prev.mode !== 'None' && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete' && instance) {
-      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev) : await cleanupPublic(cloud, instance.registryId, prev, marker);
+      const shared = stillNeeded(access, d);
+      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, marker, shared);
       if (!done) {
         obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing the ${prev.mode} access this TcrAccess created before switching to ${mode}` };
         obs.networkStatus = prev;
@@ -199,6 +200,22 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   return obs;
 }
 
+/** What the other (not deleting) TcrAccess objects on the same TCR instance use. */
+export function stillNeeded(access: TcrAccess, d: Deps): StillNeeded {
+  const shared = nothingShared();
+  for (const o of d.caches.accesses.values()) {
+    if (o.metadata.uid === access.metadata.uid || o.metadata.deletionTimestamp || o.spec.registry.instanceId !== access.spec.registry.instanceId) continue;
+    const net = o.spec.network;
+    if (net?.mode === 'Private' && net.private) shared.links.add(`${net.private.vpcId}/${net.private.subnetId}`);
+    if (net?.mode === 'Public' && net.public) {
+      shared.publicEndpoint = true;
+      if (net.public.natGateway.id) shared.natGateways.add(net.public.natGateway.id);
+      for (const c of o.status?.network?.whitelist ?? []) shared.cidrs.add(c);
+    }
+  }
+  return shared;
+}
+
 /** Cloud teardown on deletion: tokens always revoked; network resources by deletionPolicy. True when done. */
 export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
   if (!needsCloud(access) || !d.cloud || !access.spec.registry.instanceId) return true;
@@ -214,8 +231,9 @@ export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean>
   }
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
     const n = access.status?.network;
-    if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, access.spec.registry.region ?? '', n);
-    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, marker);
+    const shared = stillNeeded(access, d);
+    if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, access.spec.registry.region ?? '', n, shared);
+    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, marker, shared);
   }
   return done;
 }

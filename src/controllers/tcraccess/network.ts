@@ -106,9 +106,24 @@ export async function ensurePrivate(ctx: NetworkContext, instance: Instance): Pr
 
 export const linkReady = (l: AccessLink): boolean => l.accessIp !== '' && (l.status === 'Running' || l.status === '');
 
+/** What other TcrAccess objects on the same instance still use: never deleted from under them. */
+export interface StillNeeded {
+  /** `${vpcId}/${subnetId}` of links other TcrAccesses use. */
+  links: Set<string>;
+  /** Another TcrAccess uses the public endpoint. */
+  publicEndpoint: boolean;
+  /** NAT gateway IDs other TcrAccesses name. */
+  natGateways: Set<string>;
+  /** CIDRs other TcrAccesses keep on the whitelist. */
+  cidrs: Set<string>;
+}
+
+export const nothingShared = (): StillNeeded => ({ links: new Set(), publicEndpoint: false, natGateways: new Set(), cidrs: new Set() });
+
 /** Tears down what the Private mode created (DNS before link). Returns true when nothing is left. */
-export async function cleanupPrivate(cloud: TencentCloud, registryId: string, regionName: string, n: NetworkStatus): Promise<boolean> {
+export async function cleanupPrivate(cloud: TencentCloud, registryId: string, regionName: string, n: NetworkStatus, shared: StillNeeded = nothingShared()): Promise<boolean> {
   let done = true;
+  if (n.privateLink && shared.links.has(`${n.privateLink.vpcId}/${n.privateLink.subnetId}`)) return true; // still in use: leave link and DNS
   if (n.dns?.createdByOperator && n.privateLink && n.dns.eniLbIp) {
     const key: DnsKey = { registryId, vpcId: n.privateLink.vpcId, eniLbIp: n.dns.eniLbIp, usePublicDomain: n.dns.usePublicDomain, regionName };
     const st = await cloud.describeInternalEndpointDnsStatus(key);
@@ -243,13 +258,13 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
 }
 
 /** Tears down what the Public mode created, in the order the API requires. True when nothing is left. */
-export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string): Promise<boolean> {
+export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string, shared: StillNeeded = nothingShared()): Promise<boolean> {
   let done = true;
-  // whitelist entries we added (found by marker, deleted by CIDR)
+  // whitelist entries we added (found by marker, deleted by CIDR), unless another TcrAccess wants the CIDR
   const ep = await cloud.describeExternalEndpointStatus(registryId);
   if (ep.status === 'Opened') {
     for (const h of await cloud.describeSecurityPolicies(registryId)) {
-      if (h.description === marker) {
+      if (h.description === marker && !shared.cidrs.has(h.cidrBlock)) {
         await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
         done = false;
       }
@@ -265,7 +280,7 @@ export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: 
     }
   }
   // the gateway we created
-  if (n.natGateway?.createdByOperator && n.natGateway.id) {
+  if (n.natGateway?.createdByOperator && n.natGateway.id && !shared.natGateways.has(n.natGateway.id)) {
     const g = (await cloud.describeNatGateways({ ids: [n.natGateway.id] }))[0];
     if (g) {
       if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId);
@@ -281,7 +296,7 @@ export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: 
     if (addrs.length) done = false;
   }
   // the public endpoint, if we opened it
-  if (n.publicEndpoint?.openedByOperator && done) {
+  if (n.publicEndpoint?.openedByOperator && done && !shared.publicEndpoint) {
     if (ep.status === 'Opened') {
       await cloud.manageExternalEndpoint(registryId, 'Delete');
       done = false;

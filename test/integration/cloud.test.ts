@@ -1,0 +1,298 @@
+// The cloud half end to end: a real kube-apiserver, the operator as its own process, the real
+// tencentcloud-sdk-nodejs inside it talking to the local Tencent Cloud API emulator. Each mode from an
+// empty world to Ready, deletion under both policies, instance tokens, wrong credentials, throttling and
+// 5xx storms, and crashes right after create calls. Assertions are on the final state of the cluster and
+// of the emulator's world, and on its call counts.
+import assert from 'node:assert/strict';
+import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
+import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type TencentCloudEmulator, type Seed } from '../../src/cloud/emulator/index.ts';
+import { eventually } from '../support/wait.ts';
+import { startOperator, type OperatorProcess } from '../support/operator.ts';
+import { unb64 } from '../support/kube.ts';
+import { accessPath, condition, createAccess, createNamespace, getAccess, getFixture, getOrUndefined, OPERATOR_NS, putSourceSecret, type Fixture, type SecretObj } from '../support/fixture.ts';
+
+for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];
+
+const REGISTRY = 'tcr-emu00001';
+const VPC = 'vpc-emu00001';
+const SUBNET_A = 'subnet-emu00001';
+const SUBNET_B = 'subnet-emu00002';
+
+function seed(): Seed {
+  return {
+    region: 'ap-guangzhou',
+    accounts: [
+      {
+        uin: '100012345678',
+        credentials: [{ secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY }],
+        privateDnsActivated: true,
+        registries: [
+          { id: REGISTRY, name: 'emulator', type: 'premium' },
+          { id: 'tcr-basic001', name: 'small', type: 'basic' },
+        ],
+        vpcs: [
+          {
+            id: VPC,
+            cidrBlock: '10.0.0.0/16',
+            routeTables: [
+              { id: 'rtb-emu00001', main: true },
+              { id: 'rtb-emu00002', name: 'egress' },
+            ],
+            subnets: [
+              { id: SUBNET_A, zone: 'ap-guangzhou-3', cidrBlock: '10.0.1.0/24' },
+              { id: SUBNET_B, zone: 'ap-guangzhou-4', cidrBlock: '10.0.2.0/24', routeTableId: 'rtb-emu00002' },
+              { id: 'subnet-emu00003', zone: 'ap-guangzhou-3', cidrBlock: '10.0.3.0/24' },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const cloudCreds = { namespace: OPERATOR_NS, name: 'tencentcloud' };
+
+describe('Tencent Cloud (real API server, operator process, SDK against the emulator)', function () {
+  this.timeout(240_000);
+  let f: Fixture;
+  let emu: TencentCloudEmulator;
+  let op: OperatorProcess;
+  const start = (extra: string[] = []) =>
+    startOperator({
+      kubeconfig: f.operatorKubeconfig,
+      namespace: OPERATOR_NS,
+      args: [`--tencentcloud-endpoint=${emu.endpoint}`, '--tencentcloud-protocol=http://', '--tencentcloud-timeout=3s', '--cluster-id=cls-test', ...extra],
+    });
+  const world = () => emu.snapshot().accounts[0]!;
+  const registry = (id = REGISTRY) => world().registries.find((r) => r.registryId === id)!;
+  const base = (name: string, ns: string): TcrAccessSpec => ({
+    registry: { instanceId: REGISTRY, region: 'ap-guangzhou' },
+    credentials: { secretRef: { namespace: OPERATOR_NS, name: 'robot-cloud' } },
+    imagePullSecret: { name, namespaces: { names: [ns] } },
+    cloudCredentials: { secretRef: cloudCreds },
+  });
+  const ready = async (name: string, timeoutMs = 60_000) =>
+    eventually(async () => {
+      const a = await getAccess(f.admin, name);
+      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(a.status?.conditions?.map((c) => [c.type, c.reason, c.message])));
+      assert.equal(a.status?.observedGeneration, a.metadata.generation);
+      return a;
+    }, { timeoutMs, intervalMs: 250 });
+  const gone = (name: string) => eventually(async () => assert.equal(await getOrUndefined(f.admin, accessPath(name)), undefined), { timeoutMs: 60_000, intervalMs: 250 });
+
+  before(async function () {
+    this.timeout(300_000);
+    f = await getFixture();
+    emu = await startEmulator({ seed: seed(), delays: { link: 1500, externalEndpoint: 800, nat: 1000 } });
+    await putSourceSecret(f.admin, OPERATOR_NS, 'robot-cloud', { username: 'robot', password: 'cloud-test-pass' });
+    await putSourceSecret(f.admin, OPERATOR_NS, 'tencentcloud', { SecretId: DEFAULT_SECRET_ID, SecretKey: DEFAULT_SECRET_KEY });
+    for (const ns of ['c-private', 'c-token', 'c-public', 'c-auth', 'c-storm', 'c-long', 'c-basic', 'c-crash']) await createNamespace(f.admin, ns, {}, ['default']);
+    op = start();
+  });
+
+  after(async () => {
+    await op?.stop();
+    await emu?.stop();
+  });
+
+  it('Private: creates the link, waits for its IP, enables DNS, derives registry.server; Delete policy removes both', async () => {
+    await createAccess(f.admin, 'private', {
+      ...base('p-pull', 'c-private'),
+      network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A, dns: { usePublicDomain: true } } },
+      deletionPolicy: 'Delete',
+    });
+    // progress is visible while the link provisions
+    await eventually(async () => assert.equal(condition(await getAccess(f.admin, 'private'), 'NetworkReady')?.reason, 'LinkProvisioning'), { timeoutMs: 20_000, intervalMs: 100 });
+    const a = await ready('private');
+    assert.equal(condition(a, 'NetworkReady')?.reason, 'PrivateLinkReady');
+    assert.equal(a.status?.server, 'emulator.tencentcloudcr.com');
+    assert.equal(a.status?.network?.privateLink?.createdByOperator, true);
+    assert.match(a.status?.network?.privateLink?.accessIp ?? '', /^10\.0\.1\.\d+$/);
+    const r = registry();
+    assert.equal(r.links.length, 1);
+    assert.equal(r.links[0]!.status, 'Running');
+    assert.deepEqual(r.dns.map((d) => [d.vpcId, d.usePublicDomain, d.enabled]), [[VPC, true, true]]);
+    const s = await getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-private/secrets/p-pull');
+    assert.ok(unb64(s!.data['.dockerconfigjson']!).includes('"emulator.tencentcloudcr.com"'));
+
+    // converged: no mutating cloud call in a window (the operator only describes, on schedule)
+    const before = emu.callCount(undefined, { mutatingOnly: true });
+    await new Promise((res) => setTimeout(res, 3_000));
+    assert.equal(emu.callCount(undefined, { mutatingOnly: true }), before, 'no mutating call once converged');
+
+    await f.admin.delete(accessPath('private'));
+    await gone('private');
+    assert.equal(registry().links.length, 0, 'link deleted (DNS first, as the API requires)');
+    assert.equal(registry().dns.length, 0);
+  });
+
+  it('Retain policy leaves the link and DNS behind', async () => {
+    await createAccess(f.admin, 'retained', { ...base('r-pull', 'c-private'), network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_B } } });
+    await ready('retained');
+    await f.admin.delete(accessPath('retained'));
+    await gone('retained');
+    assert.equal(registry().links.filter((l) => l.subnetId === SUBNET_B).length, 1);
+    assert.equal(registry().dns.length, 1);
+  });
+
+  it('instance tokens: a temporary token is minted, stored, and distributed; it logs in; never logged', async () => {
+    await createAccess(f.admin, 'token', { ...base('t-pull', 'c-token'), credentials: { instanceToken: { type: 'Temporary' } } });
+    const a = await ready('token');
+    assert.equal(condition(a, 'CredentialsReady')?.reason, 'TokenIssued');
+    assert.equal(a.status?.credentials?.source, 'TemporaryToken');
+    assert.ok(a.status?.credentials?.expiresAt);
+    const s = await getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-token/secrets/t-pull');
+    const auth = JSON.parse(unb64(s!.data['.dockerconfigjson']!)).auths['emulator.tencentcloudcr.com'] as { username: string; password: string };
+    assert.ok(emu.checkRegistryLogin(REGISTRY, auth.username, auth.password), 'the distributed token logs in');
+    const stored = await f.admin.get<SecretObj>(`/api/v1/namespaces/${OPERATOR_NS}/secrets/tcra-token-token`);
+    assert.equal(unb64(stored.data['password']!), auth.password, 'the token Secret is the single source');
+    assert.ok(!JSON.stringify(a.status).includes(auth.password), 'no token in status');
+    assert.ok(!op.logs.join('\n').includes(auth.password), 'no token in logs');
+    await f.admin.delete(accessPath('token'));
+    await gone('token');
+    assert.equal(await getOrUndefined(f.admin, `/api/v1/namespaces/${OPERATOR_NS}/secrets/tcra-token-token`), undefined);
+  });
+
+  it('long-term tokens rotate: the new one is rolled out before the old one is deleted; deletion revokes', async function () {
+    this.timeout(200_000);
+    await createAccess(f.admin, 'longterm', { ...base('l-pull', 'c-long'), credentials: { instanceToken: { type: 'LongTerm', rotationPeriod: '1m' } } });
+    const a1 = await ready('longterm');
+    const first = a1.status!.credentials!.tokenId!;
+    assert.ok(first);
+    assert.deepEqual(registry().tokens.filter((t) => t.desc === 'tcr-access-operator:cls-test/longterm').map((t) => t.id), [first]);
+    const a2 = await eventually(async () => {
+      const a = await getAccess(f.admin, 'longterm');
+      assert.notEqual(a.status?.credentials?.tokenId, first, 'rotated');
+      return a;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const second = a2.status!.credentials!.tokenId!;
+    await eventually(async () => {
+      assert.deepEqual(registry().tokens.filter((t) => t.desc === 'tcr-access-operator:cls-test/longterm').map((t) => t.id), [second], 'old token deleted after rollout');
+      const s = await getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-long/secrets/l-pull');
+      const auth = JSON.parse(unb64(s!.data['.dockerconfigjson']!)).auths['emulator.tencentcloudcr.com'] as { username: string; password: string };
+      assert.ok(emu.checkRegistryLogin(REGISTRY, auth.username, auth.password), 'the namespace holds the new token');
+    }, { timeoutMs: 30_000 });
+    await f.admin.delete(accessPath('longterm'));
+    await gone('longterm');
+    assert.equal(registry().tokens.filter((t) => t.desc === 'tcr-access-operator:cls-test/longterm').length, 0, 'revoked on deletion');
+  });
+
+  it('Public: opens the endpoint, creates a tagged NAT gateway with an EIP, routes the subnet, whitelists; Delete tears down in order', async () => {
+    await createAccess(f.admin, 'public', {
+      ...base('pub-pull', 'c-public'),
+      network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_B } }, manageRoute: true, whitelist: { cidrs: ['203.0.113.7/32'] } } },
+      deletionPolicy: 'Delete',
+    });
+    const a = await ready('public', 90_000);
+    assert.equal(condition(a, 'NetworkReady')?.reason, 'PublicAccessReady');
+    const w = world();
+    assert.equal(w.natGateways.length, 1);
+    const nat = w.natGateways[0]!;
+    assert.equal(nat.state, 'AVAILABLE');
+    assert.ok(nat.tags.some((t) => t.key === 'tcr-access-operator' && t.value === 'tcr-access-operator:cls-test/public'));
+    assert.equal(nat.publicIps.length, 1);
+    const eip = nat.publicIps[0]!.ip;
+    const rt = w.routeTables.find((t) => t.routeTableId === 'rtb-emu00002')!;
+    assert.ok(rt.routes.some((r) => r.destinationCidrBlock === '0.0.0.0/0' && r.gatewayId === nat.natGatewayId));
+    const r = registry();
+    assert.equal(r.externalEndpoint, 'Opened');
+    assert.deepEqual(r.securityPolicies.map((p) => p.cidrBlock).sort(), [`${eip}/32`, '203.0.113.7/32'].sort());
+    assert.deepEqual(a.status?.network?.whitelist, [`${eip}/32`, '203.0.113.7/32'].sort());
+
+    await f.admin.delete(accessPath('public'));
+    await gone('public');
+    const after = world();
+    assert.equal(after.natGateways.length, 0, 'NAT deleted');
+    assert.equal(after.addresses.filter((x) => x.status !== 'OFFLINING').length, 0, 'EIP released');
+    assert.ok(!after.routeTables.find((t) => t.routeTableId === 'rtb-emu00002')!.routes.some((x) => x.destinationCidrBlock === '0.0.0.0/0'), 'route removed');
+    assert.equal(registry().externalEndpoint, 'Closed', 'endpoint closed: this TcrAccess opened it');
+  });
+
+  it('a shared route table is never changed; a basic edition is refused', async () => {
+    await createAccess(f.admin, 'shared-rt', {
+      ...base('s-pull', 'c-basic'),
+      network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_A } }, manageRoute: true } },
+    });
+    await createAccess(f.admin, 'basic', { ...base('b-pull', 'c-basic'), registry: { instanceId: 'tcr-basic001', region: 'ap-guangzhou' }, network: { mode: 'Public', public: { natGateway: { id: 'nat-00000000' } } } });
+    await eventually(async () => {
+      assert.equal(condition(await getAccess(f.admin, 'basic'), 'NetworkReady')?.reason, 'EditionUnsupported');
+    }, { timeoutMs: 30_000 });
+    // rtb-emu00001 is the main table: it serves subnet A and subnet-emu00003
+    await eventually(async () => {
+      const c = condition(await getAccess(f.admin, 'shared-rt'), 'NetworkReady');
+      assert.equal(c?.reason, 'SharedRouteTable', c?.message);
+      assert.match(c?.message ?? '', /subnet-emu00003/);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    assert.ok(!world().routeTables.find((t) => t.routeTableId === 'rtb-emu00001')!.routes.some((r) => r.destinationCidrBlock === '0.0.0.0/0'), 'shared table untouched');
+    for (const n of ['basic', 'shared-rt']) await f.admin.delete(accessPath(n));
+    for (const n of ['basic', 'shared-rt']) await gone(n);
+  });
+
+  it('wrong cloud credentials give CloudAuthFailed, not success', async () => {
+    await putSourceSecret(f.admin, OPERATOR_NS, 'wrong-cloud', { SecretId: DEFAULT_SECRET_ID, SecretKey: 'not-the-key' });
+    await createAccess(f.admin, 'auth', { ...base('a-pull', 'c-auth'), cloudCredentials: { secretRef: { namespace: OPERATOR_NS, name: 'wrong-cloud' } }, network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'auth');
+      assert.equal(condition(a, 'NetworkReady')?.reason, 'CloudAuthFailed', JSON.stringify(condition(a, 'NetworkReady')));
+      assert.equal(condition(a, 'Ready')?.status, 'False');
+      assert.ok(!JSON.stringify(a.status).includes('not-the-key'));
+    }, { timeoutMs: 30_000 });
+    await f.admin.delete(accessPath('auth'));
+    await gone('auth');
+  });
+
+  it('converges through a throttling storm and 5xx faults', async () => {
+    emu.injectFault({ action: 'DescribeInternalEndpoints', fault: { kind: 'throttle' }, times: 6 });
+    emu.injectFault({ action: 'ManageInternalEndpoint', fault: { kind: 'http', status: 502 }, times: 2 });
+    emu.injectFault({ action: 'CreateInternalEndpointDns', fault: { kind: 'error', code: 'InternalError.DbError', message: 'db' }, times: 2 });
+    await createAccess(f.admin, 'storm', {
+      ...base('st-pull', 'c-storm'),
+      network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A } },
+      deletionPolicy: 'Delete',
+    });
+    await ready('storm', 120_000);
+    assert.equal(registry().links.filter((l) => l.subnetId === SUBNET_A).length, 1, 'exactly one link despite the failures');
+    emu.clearFaults();
+    await f.admin.delete(accessPath('storm'));
+    await gone('storm');
+  });
+
+  it('a crash right after each create call leaves exactly one of each resource', async function () {
+    this.timeout(240_000);
+    const creates = ['CreateInstanceToken', 'ManageExternalEndpoint', 'AllocateAddresses', 'CreateNatGateway', 'CreateRoutes', 'CreateSecurityPolicy'];
+    await op.stop('SIGKILL');
+    emu.reset(seed()); // an empty world: every create below happens
+    let killed = 0;
+    for (const action of creates) {
+      const before = emu.callCount(action);
+      op = start();
+      if (killed === 0) {
+        await createAccess(f.admin, 'crashy', {
+          ...base('cr-pull', 'c-crash'),
+          credentials: { instanceToken: { type: 'LongTerm' } },
+          network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_B } }, manageRoute: true } },
+          deletionPolicy: 'Delete',
+        });
+      }
+      // kill the operator the moment the create call has been made
+      await eventually(async () => assert.ok(emu.callCount(action) > before, `${action} called`), { timeoutMs: 60_000, intervalMs: 5 });
+      await op.stop('SIGKILL');
+      killed++;
+    }
+    op = start();
+    const a = await ready('crashy', 120_000);
+    const w = world();
+    assert.equal(w.natGateways.length, 1, 'one NAT gateway');
+    assert.equal(w.addresses.filter((x) => x.status !== 'OFFLINING').length, 1, 'one EIP');
+    assert.equal(w.routeTables.find((t) => t.routeTableId === 'rtb-emu00002')!.routes.filter((r) => r.destinationCidrBlock === '0.0.0.0/0').length, 1, 'one route');
+    assert.equal(registry().securityPolicies.length, 1, 'one whitelist entry');
+    // a token minted just before a kill is an orphan: found by its Desc marker and deleted once the current one is everywhere
+    await eventually(async () => {
+      assert.deepEqual(registry().tokens.filter((t) => t.desc === 'tcr-access-operator:cls-test/crashy').map((t) => t.id), [a.status!.credentials!.tokenId], 'one token (orphans deleted)');
+    }, { timeoutMs: 20_000 });
+    await f.admin.delete(accessPath('crashy'));
+    await gone('crashy');
+    assert.equal(world().natGateways.length, 0);
+    assert.equal(registry().tokens.filter((t) => t.desc === 'tcr-access-operator:cls-test/crashy').length, 0);
+  });
+});
