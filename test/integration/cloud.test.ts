@@ -135,6 +135,21 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.equal(registry().dns.length, 1);
   });
 
+  it('a mode change cleans the old mode up by deletionPolicy', async () => {
+    await createAccess(f.admin, 'switch', { ...base('sw-pull', 'c-private'), network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A } }, deletionPolicy: 'Delete' });
+    await ready('switch');
+    assert.equal(registry().links.filter((l) => l.subnetId === SUBNET_A).length, 1);
+    await f.admin.mergePatch(accessPath('switch'), { spec: { network: { mode: 'None', private: null } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'switch');
+      assert.equal(condition(a, 'NetworkReady')?.reason, 'NetworkNotManaged');
+      assert.equal(condition(a, 'Ready')?.status, 'True');
+      assert.equal(registry().links.filter((l) => l.subnetId === SUBNET_A).length, 0, 'link removed');
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await f.admin.delete(accessPath('switch'));
+    await gone('switch');
+  });
+
   it('instance tokens: a temporary token is minted, stored, and distributed; it logs in; never logged', async () => {
     await createAccess(f.admin, 'token', { ...base('t-pull', 'c-token'), credentials: { instanceToken: { type: 'Temporary' } } });
     const a = await ready('token');
