@@ -314,7 +314,7 @@ describe('examples', () => {
   const crd = crdSchema();
 
   it('exist', () => {
-    for (const f of ['secret-ref.yaml', 'all-namespaces.yaml', 'source-secret.yaml']) assert.ok(files.includes(path.join(EXAMPLES, f)), `examples/${f}`);
+    for (const f of ['secret-ref.yaml', 'all-namespaces.yaml', 'source-secret.yaml', 'private.yaml', 'public.yaml', 'cloud-credentials.yaml']) assert.ok(files.includes(path.join(EXAMPLES, f)), `examples/${f}`);
   });
 
   it('TcrAccess objects use only fields of the CRD schema', () => {
@@ -337,15 +337,36 @@ describe('examples', () => {
     assert.ok(errors.some((e) => e.includes('matchLabels.a: want a string')), errors.join('\n'));
   });
 
-  it('every secretRef points at a source Secret in the examples, with username and password', () => {
+  it('every secretRef points at a source Secret in the examples, with username and password (or SecretId and SecretKey)', () => {
     const secrets = new Map(objs.filter((o) => o.obj.kind === 'Secret').map((o) => [`${o.obj.metadata.namespace}/${o.obj.metadata.name}`, o.obj]));
-    for (const { file, obj } of objs.filter((o) => o.obj.kind === crd.kind)) {
-      const ref = at(obj, 'spec', 'credentials', 'secretRef') as { namespace: string; name: string };
+    const check = (file: string, ref: { namespace: string; name: string }, keys: string[]) => {
       assert.equal(ref.namespace, NAMESPACE, `${file}: source Secrets live in the operator's namespace`);
       const secret = secrets.get(`${ref.namespace}/${ref.name}`);
       assert.ok(secret, `${file}: no example Secret ${ref.namespace}/${ref.name}`);
-      assert.deepEqual(Object.keys((secret['stringData'] ?? {}) as Obj).sort(), ['password', 'username']);
+      assert.deepEqual(Object.keys((secret['stringData'] ?? {}) as Obj).sort(), keys);
+    };
+    for (const { file, obj } of objs.filter((o) => o.obj.kind === crd.kind)) {
+      const credentials = at(obj, 'spec', 'credentials') as Obj;
+      if (credentials['instanceToken'] === undefined) check(file, at(credentials, 'secretRef') as { namespace: string; name: string }, ['password', 'username']);
+      const cloud = (obj['spec'] as Obj)['cloudCredentials'];
+      if (cloud !== undefined) check(file, at(cloud, 'secretRef') as { namespace: string; name: string }, ['SecretId', 'SecretKey']);
     }
+  });
+
+  it('the cloud examples cover Private and Public with Delete, and say that the IDs are to be replaced', () => {
+    const priv = only(objs, crd.kind, 'private-access');
+    assert.equal(at(priv, 'spec', 'network', 'mode'), 'Private');
+    assert.equal(at(priv, 'spec', 'credentials', 'instanceToken', 'type'), 'Temporary');
+    assert.equal(at(priv, 'spec', 'network', 'private', 'dns', 'usePublicDomain'), true);
+    assert.equal(at(priv, 'spec', 'deletionPolicy'), 'Delete');
+    const pub = only(objs, crd.kind, 'public-access');
+    assert.equal(at(pub, 'spec', 'network', 'mode'), 'Public');
+    assert.ok(at(pub, 'spec', 'network', 'public', 'natGateway', 'create'));
+    assert.equal(at(pub, 'spec', 'network', 'public', 'manageRoute'), true);
+    assert.equal(at(pub, 'spec', 'network', 'public', 'whitelist', 'includeNatEips'), true);
+    assert.equal((at(pub, 'spec', 'network', 'public', 'whitelist', 'cidrs') as string[]).length, 1);
+    assert.equal(at(pub, 'spec', 'deletionPolicy'), 'Delete');
+    for (const f of ['private.yaml', 'public.yaml']) assert.match(readFileSync(path.join(EXAMPLES, f), 'utf8'), /For a real account replace/, f);
   });
 
   it('all-namespaces selects every namespace but the system ones, for every ServiceAccount', () => {

@@ -93,6 +93,19 @@ export interface SecretBody {
   data: Record<string, string>;
 }
 
+/** Labels of every Secret the operator writes for a TcrAccess (the managed-by label filters its watch). */
+export const managedLabels = (access: TcrAccess): Record<string, string> => ({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: access.metadata.name });
+
+/** The owner reference that marks an object as this TcrAccess's (by UID). */
+export const ownerReferenceTo = (access: TcrAccess): SecretBody['metadata']['ownerReferences'][number] => ({
+  apiVersion: ApiVersion,
+  kind: Kind,
+  name: access.metadata.name,
+  uid: access.metadata.uid,
+  controller: true,
+  blockOwnerDeletion: false,
+});
+
 export function desiredSecret(access: TcrAccess, namespace: string, server: string, dockerConfig: string): SecretBody {
   return {
     apiVersion: 'v1',
@@ -100,9 +113,9 @@ export function desiredSecret(access: TcrAccess, namespace: string, server: stri
     metadata: {
       name: access.spec.imagePullSecret.name,
       namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: access.metadata.name },
+      labels: managedLabels(access),
       annotations: { 'tcr.tke.dev/server': server },
-      ownerReferences: [{ apiVersion: ApiVersion, kind: Kind, name: access.metadata.name, uid: access.metadata.uid, controller: true, blockOwnerDeletion: false }],
+      ownerReferences: [ownerReferenceTo(access)],
     },
     type: DOCKERCONFIGJSON,
     data: { [DOCKERCONFIG_KEY]: Buffer.from(dockerConfig).toString('base64') },

@@ -10,8 +10,7 @@ import type { TencentCloud } from '../../cloud/tencent/port.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import { parseDuration } from '../../k8s/duration.ts';
 import type { SourceSecret } from './credentials.ts';
-import { ACCESS_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './desired.ts';
-import { ApiVersion, Kind } from '../../api/v1alpha1/types.ts';
+import { managedLabels, ownerReferenceTo, type SecretBody } from './desired.ts';
 
 export const TOKEN_ROLE_LABEL = 'tcr.tke.dev/role';
 export const TOKEN_ROLE = 'token-source';
@@ -48,19 +47,7 @@ export interface TokenContext {
   now: Date;
 }
 
-export interface TokenSecretBody {
-  apiVersion: 'v1';
-  kind: 'Secret';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    ownerReferences: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }>;
-  };
-  type: 'Opaque';
-  data: Record<string, string>;
-}
+export type TokenSecretBody = SecretBody;
 
 export function tokenSecretBody(access: TcrAccess, namespace: string, t: { username: string; token: string; expiresAtMs: number; tokenId?: string; type: string }, now: Date): TokenSecretBody {
   return {
@@ -69,14 +56,14 @@ export function tokenSecretBody(access: TcrAccess, namespace: string, t: { usern
     metadata: {
       name: tokenSecretName(access.metadata.name),
       namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: access.metadata.name, [TOKEN_ROLE_LABEL]: TOKEN_ROLE },
+      labels: { ...managedLabels(access), [TOKEN_ROLE_LABEL]: TOKEN_ROLE },
       annotations: {
         [ANN_TOKEN_TYPE]: t.type,
         [ANN_EXPIRES_AT]: new Date(t.expiresAtMs).toISOString(),
         [ANN_ISSUED_AT]: now.toISOString(),
         ...(t.tokenId ? { [ANN_TOKEN_ID]: t.tokenId } : {}),
       },
-      ownerReferences: [{ apiVersion: ApiVersion, kind: Kind, name: access.metadata.name, uid: access.metadata.uid, controller: true, blockOwnerDeletion: false }],
+      ownerReferences: [ownerReferenceTo(access)],
     },
     type: 'Opaque',
     data: { username: Buffer.from(t.username).toString('base64'), password: Buffer.from(t.token).toString('base64') },
