@@ -26,6 +26,9 @@ function seed(): Seed {
         uin: '100012345678',
         credentials: [{ secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY }],
         privateDnsActivated: true,
+        roles: ['tcr-operator'],
+        oidcProviders: ['cls-test-oidc'],
+        webIdentityTokens: ['projected-sa-token-for-tests'],
         registries: [
           { id: REGISTRY, name: 'emulator', type: 'premium' },
           { id: 'tcr-basic001', name: 'small', type: 'basic' },
@@ -57,11 +60,12 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
   let f: Fixture;
   let emu: TencentCloudEmulator;
   let op: OperatorProcess;
-  const start = (extra: string[] = []) =>
+  const start = (extra: string[] = [], env: Record<string, string> = {}) =>
     startOperator({
       kubeconfig: f.operatorKubeconfig,
       namespace: OPERATOR_NS,
       args: [`--tencentcloud-endpoint=${emu.endpoint}`, '--tencentcloud-protocol=http://', '--tencentcloud-timeout=3s', '--cluster-id=cls-test', ...extra],
+      env,
     });
   const world = () => emu.snapshot().accounts[0]!;
   const registry = (id = REGISTRY) => world().registries.find((r) => r.registryId === id)!;
@@ -195,10 +199,12 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
   it('Public: opens the endpoint, creates a tagged NAT gateway with an EIP, routes the subnet, whitelists; Delete tears down in order', async () => {
     await createAccess(f.admin, 'public', {
       ...base('pub-pull', 'c-public'),
-      network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_B } }, manageRoute: true, whitelist: { cidrs: ['203.0.113.7/32'] } } },
+      network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_B } }, manageRoute: true, whitelist: { cidrs: ['203.0.113.7/32', '0.0.0.0/0'] } } },
       deletionPolicy: 'Delete',
     });
     const a = await ready('public', 90_000);
+    const events = await f.admin.get<{ items: Array<{ type: string; reason: string }> }>('/api/v1/namespaces/default/events', { fieldSelector: 'involvedObject.name=public' });
+    assert.ok(events.items.some((e) => e.type === 'Warning' && e.reason === 'WhitelistOpenToAll'), '0.0.0.0/0 raises a Warning Event');
     assert.equal(condition(a, 'NetworkReady')?.reason, 'PublicAccessReady');
     const w = world();
     assert.equal(w.natGateways.length, 1);
@@ -211,8 +217,9 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.ok(rt.routes.some((r) => r.destinationCidrBlock === '0.0.0.0/0' && r.gatewayId === nat.natGatewayId));
     const r = registry();
     assert.equal(r.externalEndpoint, 'Opened');
-    assert.deepEqual(r.securityPolicies.map((p) => p.cidrBlock).sort(), [`${eip}/32`, '203.0.113.7/32'].sort());
-    assert.deepEqual(a.status?.network?.whitelist, [`${eip}/32`, '203.0.113.7/32'].sort());
+    assert.deepEqual(r.securityPolicies.map((p) => p.cidrBlock).sort(), [`${eip}/32`, '203.0.113.7/32', '0.0.0.0/0'].sort());
+    assert.ok(r.securityPolicies.every((p) => p.description === 'tcr-access-operator:cls-test/public'), 'entries marked in Description');
+    assert.deepEqual(a.status?.network?.whitelist, [`${eip}/32`, '203.0.113.7/32', '0.0.0.0/0'].sort());
 
     await f.admin.delete(accessPath('public'));
     await gone('public');
@@ -241,6 +248,37 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.ok(!world().routeTables.find((t) => t.routeTableId === 'rtb-emu00001')!.routes.some((r) => r.destinationCidrBlock === '0.0.0.0/0'), 'shared table untouched');
     for (const n of ['basic', 'shared-rt']) await f.admin.delete(accessPath(n));
     for (const n of ['basic', 'shared-rt']) await gone(n);
+  });
+
+  it('a wrong instance ID is a clear permanent condition', async () => {
+    await createAccess(f.admin, 'noinstance', { ...base('ni-pull', 'c-auth'), registry: { instanceId: 'tcr-doesnotexist', region: 'ap-guangzhou' }, network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'noinstance');
+      assert.equal(condition(a, 'NetworkReady')?.reason, 'InstanceNotFound');
+      assert.equal(condition(a, 'Ready')?.reason, 'InstanceNotFound');
+    }, { timeoutMs: 30_000 });
+    await f.admin.delete(accessPath('noinstance'));
+    await gone('noinstance');
+  });
+
+  it('TKE pod identity: without cloudCredentials the operator assumes its role through STS (web identity)', async () => {
+    await op.stop();
+    const dir = f.cp.dir;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${dir}/web-identity-token`, 'projected-sa-token-for-tests');
+    op = start([], { TKE_ROLE_ARN: 'qcs::cam::uin/100012345678:roleName/tcr-operator', TKE_WEB_IDENTITY_TOKEN_FILE: `${dir}/web-identity-token`, TKE_PROVIDER_ID: 'cls-test-oidc', TKE_REGION: 'ap-guangzhou' });
+    const stsBefore = emu.callCount('AssumeRoleWithWebIdentity');
+    const spec = base('pi-pull', 'c-auth');
+    delete spec.cloudCredentials;
+    await createAccess(f.admin, 'podidentity', { ...spec, credentials: { instanceToken: { type: 'Temporary' } } });
+    const a = await ready('podidentity');
+    assert.equal(condition(a, 'CredentialsReady')?.reason, 'TokenIssued');
+    assert.ok(emu.callCount('AssumeRoleWithWebIdentity') > stsBefore, 'the role was assumed through STS');
+    assert.ok(emu.calls({ action: 'CreateInstanceToken' }).some((c) => c.token), 'TCR calls carry the temporary session token');
+    await f.admin.delete(accessPath('podidentity'));
+    await gone('podidentity');
+    await op.stop();
+    op = start();
   });
 
   it('wrong cloud credentials give CloudAuthFailed, not success', async () => {

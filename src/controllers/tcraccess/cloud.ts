@@ -121,7 +121,8 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access.metadata.name);
 
-  // 1. the instance
+  // 1. the instance (credentials depend on it for tokens, and for the registry domain when server is not set)
+  const dependsOnInstance = !!access.spec.credentials.instanceToken || !access.spec.registry.server;
   let instance: Instance | undefined;
   if (access.spec.registry.instanceId) {
     try {
@@ -132,7 +133,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
           obs.network = r.outcome.condition;
           obs.networkStatus = { ...r.outcome.status, mode };
         }
-        if (access.spec.credentials.instanceToken) obs.credentials = { ...r.outcome.condition, type: ConditionType.CredentialsReady };
+        if (dependsOnInstance) obs.credentials = { ...r.outcome.condition, type: ConditionType.CredentialsReady };
         later(r.outcome.requeueAfterMs);
         if (!instance || instance.status !== 'Running') {
           obs.instance = instance;
@@ -142,7 +143,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     } catch (e) {
       const f = cloudFailure(e, 'DescribeInstances');
       if (mode !== 'None') obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: f.reason, message: f.message };
-      if (access.spec.credentials.instanceToken) obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+      if (dependsOnInstance) obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
       later(f.retryMs);
       return obs;
     }
