@@ -7,6 +7,7 @@ export interface InvolvedObject {
   apiVersion: string;
   kind: string;
   name: string;
+  namespace?: string;
   uid: string;
   resourceVersion?: string;
 }
@@ -26,12 +27,14 @@ export class EventRecorder {
     this.onWrite = onWrite;
   }
 
+  /** Records an Event in the object's namespace (cluster-scoped objects: the recorder's namespace). */
   async record(obj: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const now = new Date().toISOString();
+    const namespace = obj.namespace ?? this.namespace;
     const body = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { generateName: `${obj.name}.`, namespace: this.namespace },
+      metadata: { generateName: `${obj.name}.`, namespace },
       involvedObject: obj,
       type,
       reason,
@@ -46,7 +49,7 @@ export class EventRecorder {
     };
     try {
       this.onWrite();
-      await this.client.create(`/api/v1/namespaces/${this.namespace}/events`, body);
+      await this.client.create(`/api/v1/namespaces/${namespace}/events`, body);
     } catch (e) {
       // Events are best effort: never fail a reconcile because of one.
       this.logger.warn('Could not record Event', { reason, error: String(e) });

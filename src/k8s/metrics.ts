@@ -20,6 +20,7 @@ export function createMetrics() {
     conflicts: new Gauge({ name: 'tcra_secret_conflicts', help: 'Namespaces where a Secret of the wanted name is not ours, per TcrAccess.', labelNames: ['tcraccess'], registers: [registry] }),
     writes: new Counter({ name: 'tcra_kube_writes_total', help: 'Write requests the operator sent to the API server, by resource and verb.', labelNames: ['resource', 'verb'], registers: [registry] }),
     apiResponses: new Counter({ name: 'tcra_kube_responses_total', help: 'API server responses by verb and code.', labelNames: ['verb', 'code'], registers: [registry] }),
+    pullFailingPods: new Gauge({ name: 'tcra_pull_failing_pods', help: 'Pods failing to pull from the registry now, per TcrAccess and cause.', labelNames: ['tcraccess', 'cause'], registers: [registry] }),
     isLeader: new Gauge({ name: 'tcra_leader', help: '1 while this replica holds the leader lease.', registers: [registry] }),
   };
   return m;

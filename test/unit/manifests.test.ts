@@ -211,7 +211,8 @@ describe('manifests: objects', () => {
       'core/namespaces': ['get', 'list', 'watch'],
       'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
       'core/serviceaccounts': ['get', 'list', 'patch', 'watch'],
-      'core/events': ['create'],
+      'core/events': ['create', 'list', 'watch'],
+      'core/pods': ['list', 'watch'],
     });
   });
 

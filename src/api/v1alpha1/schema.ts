@@ -256,6 +256,30 @@ export const Network = Type.Object(
   },
 );
 
+export const Diagnostics = Type.Object(
+  {
+    pullErrors: Type.Optional(
+      Type.Object({
+        enabled: Type.Optional(Type.Boolean({ description: 'Watch image-pull failures of pods in the selected namespaces and diagnose them (PullHealthy). Default true.' })),
+      }),
+    ),
+    probe: Type.Optional(
+      Type.Object({
+        enabled: Type.Optional(Type.Boolean({ description: 'Periodically check DNS, TCP/TLS and the registry v2 handshake with the distributed credentials from the operator pod. Default false.' })),
+        intervalSeconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 86400, description: 'How often. Default 300.' })),
+        image: Type.Optional(
+          Type.String({
+            maxLength: 255,
+            description: 'An image (repository:tag or repository@digest, without the registry) whose manifest the probe checks, e.g. "team/app:1.0".',
+            ...rules({ rule: "!self.contains('://')", message: 'must be repository[:tag|@digest] without scheme or registry' }),
+          }),
+        ),
+      }),
+    ),
+  },
+  { description: 'Diagnosis of image-pull failures and live registry probes. Diagnostics never change Ready.' },
+);
+
 export const TcrAccessSpec = Type.Object(
   {
     registry: Registry,
@@ -271,6 +295,7 @@ export const TcrAccessSpec = Type.Object(
     deletionPolicy: Type.Optional(
       Enum(['Retain', 'Delete'] as const, { description: 'What happens to cloud resources and tokens this TcrAccess created when it is deleted. Default Retain.' }),
     ),
+    diagnostics: Type.Optional(Diagnostics),
   },
   {
     ...rules({
@@ -352,4 +377,13 @@ export const TcrAccessStatus = Type.Object({
   ),
   network: Type.Optional(NetworkStatus),
   credentials: Type.Optional(CredentialsStatus),
+  pullErrors: Type.Optional(
+    Type.Object({
+      failingPods: Type.Integer({ description: 'Pods failing to pull from the registry now.' }),
+      byCause: Type.Optional(Type.Unsafe<Record<string, number>>({ type: 'object', additionalProperties: { type: 'integer' }, maxProperties: 16 })),
+      example: Type.Optional(
+        Type.Object({ pod: Str(317, 'namespace/name'), cause: Str(32), message: Str(1024) }),
+      ),
+    }),
+  ),
 });

@@ -14,6 +14,7 @@ import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } f
 import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
 import { reconcileAccess, reconcileNamespace } from './reconciler.ts';
 import * as rel from './relations.ts';
+import { toPendingPod, toPullEvent } from './pulls.ts';
 
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
@@ -98,13 +99,15 @@ export class TcrAccessController {
         [...new Set(p.opts.sourceNamespaces)].map((ns) => [ns, informer<SourceSecret & KubeObject>(`source-secrets/${ns}`, `/api/v1/namespaces/${ns}/secrets`, (o) => o as SourceSecret & KubeObject)]),
       ),
       serviceAccounts: informer('serviceaccounts', '/api/v1/serviceaccounts', toServiceAccount),
+      pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' } }),
+      pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' } }),
     };
     this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
     this.d = {
       client,
       caches: this.caches,
       queue: this.queue,
-      state: { conflicts: new Map(), failures: new Map(), cloud: new Map() },
+      state: { conflicts: new Map(), failures: new Map(), cloud: new Map(), pullWrittenAt: new Map(), pullEventsSent: new Set(), probes: new Map() },
       cloud: p.cloud,
       logger,
       metrics,
@@ -133,6 +136,8 @@ export class TcrAccessController {
       add: (sa) => rel.serviceAccountChanged(d, sa),
       update: (_o, sa) => rel.serviceAccountChanged(d, sa),
     });
+    this.caches.pendingPods.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace), delete: (x) => rel.podChanged(d, x.metadata.namespace) });
+    this.caches.pullEvents.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
     for (const inf of this.caches.sources.values()) {
       inf.on({ add: (s) => rel.sourceSecretChanged(d, s), update: (_o, s) => rel.sourceSecretChanged(d, s), delete: (s) => rel.sourceSecretChanged(d, s) });
     }
@@ -140,7 +145,7 @@ export class TcrAccessController {
 
   private allInformers(): Informer<KubeObject>[] {
     const c = this.caches;
-    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, ...c.sources.values()] as unknown as Informer<KubeObject>[];
+    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, c.pendingPods, c.pullEvents, ...c.sources.values()] as unknown as Informer<KubeObject>[];
   }
 
   /** Starts the caches; resolves once every cache has listed. */

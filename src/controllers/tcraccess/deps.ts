@@ -9,6 +9,8 @@ import type { WorkQueue } from '../../k8s/queue.ts';
 import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { CloudObservation } from './cloud.ts';
 import type { SourceSecret } from './credentials.ts';
+import type { PendingPod, PullEvent } from './pulls.ts';
+import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
 
 export interface ControllerOptions {
@@ -32,6 +34,10 @@ export interface Caches {
   /** Full Secrets of the allowed source namespaces, by namespace. */
   sources: Map<string, Informer<SourceSecret>>;
   serviceAccounts: Informer<CachedServiceAccount>;
+  /** Pending Pods only (field selector), projected to the containers waiting on an image pull. */
+  pendingPods: Informer<PendingPod>;
+  /** The kubelet's `Failed` Events about Pods (field selector). */
+  pullEvents: Informer<PullEvent>;
 }
 
 /** Per-TcrAccess observations that the API server cannot give back cheaply. */
@@ -42,6 +48,12 @@ export interface State {
   failures: Map<string, Map<string, string>>;
   /** Last cloud observation per TcrAccess (instance, token, network) and when to look again. */
   cloud: Map<string, CloudObservation>;
+  /** When PullHealthy was last written, per TcrAccess (it is written at most every 30 s). */
+  pullWrittenAt: Map<string, number>;
+  /** Warning Events already recorded, as `<podUid>/<cause>`. */
+  pullEventsSent: Set<string>;
+  /** Last live probe per TcrAccess and when to probe again. */
+  probes: Map<string, { generation: number; nextAt: number; conditions: ConditionInput[] }>;
 }
 
 export interface Deps {

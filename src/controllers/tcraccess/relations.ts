@@ -64,3 +64,13 @@ export function sourceSecretChanged(d: Deps, s: SourceSecret): void {
     if (reads) d.queue.add(accessKey(access.metadata.name), 'fast');
   }
 }
+
+/** A Pending Pod or a Failed Pod Event changed: PullHealthy of the TcrAccesses that select the namespace. */
+export function podChanged(d: Deps, namespace: string): void {
+  const ns = d.caches.namespaces.get(namespace);
+  if (!ns) return;
+  for (const access of d.caches.accesses.values()) {
+    if (access.spec.diagnostics?.pullErrors?.enabled === false || !isSelected(access, ns)) continue;
+    statusRefresh(d, access.metadata.name);
+  }
+}

@@ -8,6 +8,10 @@ import type { CredentialsResult } from './credentials.ts';
 export interface Observation {
   /** The last cloud step (instance, token, network), when the spec uses the cloud. */
   cloud?: CloudObservation;
+  /** PullHealthy and status.pullErrors (undefined: diagnosis off, the condition is removed). */
+  pull?: { condition: ConditionInput; status: NonNullable<TcrAccessStatus['pullErrors']> };
+  /** RegistryReachable and CredentialsAccepted from the live probe (undefined: probes off, removed). */
+  probe?: ConditionInput[];
   credentials: CredentialsResult;
   server: string | undefined;
   /** Selected, non-terminating namespaces. */
@@ -69,7 +73,12 @@ export function computeStatus(access: TcrAccess, o: Observation, now: string): T
   const network = networkCondition(access, o.cloud);
   let conditions: Condition[] = [...(access.status?.conditions ?? [])];
   for (const c of [readyCondition([creds, network, secrets]), creds, secrets, network]) conditions = setCondition(conditions, c, gen, now);
-  const order: string[] = [ConditionType.Ready, ConditionType.CredentialsReady, ConditionType.SecretsReady, ConditionType.NetworkReady];
+  // diagnostics: reported, never part of Ready
+  if (o.pull) conditions = setCondition(conditions, o.pull.condition, gen, now);
+  else conditions = conditions.filter((c) => c.type !== 'PullHealthy');
+  if (o.probe) for (const c of o.probe) conditions = setCondition(conditions, c, gen, now);
+  else conditions = conditions.filter((c) => c.type !== 'RegistryReachable' && c.type !== 'CredentialsAccepted');
+  const order: string[] = [ConditionType.Ready, ConditionType.CredentialsReady, ConditionType.SecretsReady, ConditionType.NetworkReady, 'PullHealthy', 'RegistryReachable', 'CredentialsAccepted'];
   conditions.sort((a, b) => (order.indexOf(a.type) + 1 || 99) - (order.indexOf(b.type) + 1 || 99) || a.type.localeCompare(b.type));
   const status: TcrAccessStatus = {
     ...access.status,
@@ -78,6 +87,8 @@ export function computeStatus(access: TcrAccess, o: Observation, now: string): T
     secrets: { desired: o.desired, ready: o.ready, conflicts: o.conflicts.length },
     network: o.cloud?.networkStatus ?? { mode: access.spec.network?.mode ?? Defaults.networkMode },
   };
+  if (o.pull) status.pullErrors = o.pull.status;
+  else delete status.pullErrors;
   if (o.cloud?.credentialsStatus) status.credentials = o.cloud.credentialsStatus;
   else if (access.spec.credentials.secretRef) status.credentials = { source: 'SecretRef' };
   if (o.conflicts.length) status.secrets!.conflictNamespaces = o.conflicts.slice(0, 10);

@@ -1,0 +1,121 @@
+// The image-pull doctor inside the operator: pods of the selected namespaces that fail to pull from the
+// registry are classified (src/diagnostics/classify.ts) from the kubelet's Failed Events and their
+// container statuses. Only Pending pods and Failed Pod Events are watched (field selectors): Pods are never
+// cached wholesale. The result is the PullHealthy condition (never part of Ready), one Warning Event per
+// pod and cause, and metrics by cause.
+import { classifyPullError, type Cause, type Diagnosis } from '../../diagnostics/classify.ts';
+import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
+import type { ConditionInput } from '../../k8s/conditions.ts';
+import type { KubeObject } from '../../k8s/informer.ts';
+import { registryHost } from '../../webhook/annotations.ts';
+import { Defaults } from '../../api/v1alpha1/types.ts';
+
+export const PULL_HEALTHY = 'PullHealthy';
+/** PullHealthy is written at most this often. */
+export const PULL_STATUS_MIN_INTERVAL_MS = 30_000;
+
+const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff']);
+
+/** A Pending pod as cached: only the containers waiting on an image pull. */
+export interface PendingPod {
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+  waiting: Array<{ container: string; image: string; reason: string; message: string }>;
+}
+
+/** A kubelet `Failed` Event about a Pod, as cached. */
+export interface PullEvent {
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+  podName: string;
+  podUid: string;
+  message: string;
+}
+
+type Raw = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+export function toPendingPod(o: KubeObject): PendingPod & KubeObject {
+  const r = o as unknown as Raw;
+  const m = r.metadata ?? {};
+  const status = (r['status'] ?? {}) as { containerStatuses?: unknown[]; initContainerStatuses?: unknown[] };
+  const waiting: PendingPod['waiting'] = [];
+  for (const cs of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])] as Array<{ name: string; image: string; state?: { waiting?: { reason?: string; message?: string } } }>) {
+    const w = cs.state?.waiting;
+    if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: cs.name, image: cs.image, reason: w.reason, message: (w.message ?? '').slice(0, 2048) });
+  }
+  return { metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting };
+}
+
+export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
+  const r = o as unknown as Raw;
+  const m = r.metadata ?? {};
+  const io = (r['involvedObject'] ?? {}) as { name?: string; uid?: string };
+  return {
+    metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string },
+    podName: io.name ?? '',
+    podUid: io.uid ?? '',
+    message: String(r['message'] ?? '').slice(0, 2048),
+  };
+}
+
+/** host[:port] with the HTTPS default port made explicit, for comparing image hosts with registry.server. */
+export function normalizeHost(hostport: string): string {
+  const h = hostport.toLowerCase();
+  return /:\d+$/.test(h) ? h.replace(/:443$/, '') : h;
+}
+
+export interface PodFailure {
+  pod: string;
+  podUid: string;
+  diagnosis: Diagnosis;
+  message: string;
+}
+
+/**
+ * Failures of pods in `namespaces` pulling from `server` (pure). The most informative message wins: the
+ * latest `Failed` Event of the pod if there is one (ImagePullBackOff statuses only say "Back-off pulling").
+ */
+export function pullFailures(access: TcrAccess, server: string, namespaces: ReadonlySet<string>, pods: Iterable<PendingPod>, eventsByPod: ReadonlyMap<string, PullEvent[]>): PodFailure[] {
+  const want = normalizeHost(server);
+  const out: PodFailure[] = [];
+  for (const pod of pods) {
+    if (!namespaces.has(pod.metadata.namespace)) continue;
+    const mine = pod.waiting.filter((w) => {
+      const host = registryHost(w.image);
+      return host !== undefined && normalizeHost(host) === want;
+    });
+    if (mine.length === 0) continue;
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const events = (eventsByPod.get(key) ?? []).filter((e) => !e.podUid || e.podUid === pod.metadata.uid);
+    const fromEvent = events.map((e) => e.message).filter((m) => /pull|image/i.test(m)).at(-1);
+    const fromStatus = mine.map((w) => w.message).find((m) => m && !/^Back-off pulling image/i.test(m));
+    const message = fromEvent ?? fromStatus ?? mine[0]!.message ?? mine[0]!.reason;
+    const diagnosis = classifyPullError(message, { networkMode: access.spec.network?.mode ?? Defaults.networkMode, registryHost: server });
+    out.push({ pod: key, podUid: pod.metadata.uid, diagnosis, message });
+  }
+  return out.sort((a, b) => a.pod.localeCompare(b.pod));
+}
+
+export type PullStatus = NonNullable<TcrAccessStatus['pullErrors']>;
+
+/** The PullHealthy condition and status.pullErrors (pure). */
+export function pullStatus(server: string, failures: PodFailure[]): { condition: ConditionInput; status: PullStatus } {
+  if (failures.length === 0) {
+    return { condition: { type: PULL_HEALTHY, status: 'True', reason: 'NoPullFailures', message: `No pod in the selected namespaces is failing to pull from ${server}` }, status: { failingPods: 0 } };
+  }
+  const byCause: Record<string, number> = {};
+  for (const f of failures) byCause[f.diagnosis.cause] = (byCause[f.diagnosis.cause] ?? 0) + 1;
+  const top = (Object.entries(byCause).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0]) as Cause;
+  const ex = failures.find((f) => f.diagnosis.cause === top)!;
+  const counts = Object.entries(byCause)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  return {
+    condition: {
+      type: PULL_HEALTHY,
+      status: 'False',
+      reason: top,
+      message: `${failures.length} pod(s) failing to pull from ${server} (${counts}); e.g. ${ex.pod}: ${ex.diagnosis.evidence}. Fix: ${ex.diagnosis.fix}`,
+    },
+    status: { failingPods: failures.length, byCause, example: { pod: ex.pod, cause: top, message: ex.diagnosis.evidence.slice(0, 1024) } },
+  };
+}
