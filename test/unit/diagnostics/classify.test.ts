@@ -151,6 +151,10 @@ describe('diagnostics: fixes name the right spec fields', () => {
     const d = classifyPullError('http: server gave HTTP response to HTTPS client', { registryHost: '10.16.100.174:5000' });
     assert.match(d.fix, /registry-http-endpoint: 10\.16\.100\.174:5000/);
   });
+  it('the annotation value always carries the port: 443 implied for HTTPS, 80 for plain HTTP', () => {
+    assert.match(classifyPullError('Get "https://harbor.example.internal/v2/": x509: certificate signed by unknown authority').fix, /registry-insecure-skip-verify: harbor\.example\.internal:443\b/);
+    assert.match(classifyPullError('http: server gave HTTP response to HTTPS client', { registryHost: 'registry.local' }).fix, /registry-http-endpoint: registry\.local:80\b/);
+  });
   it('rate limit on Docker Hub ⇒ pull it through TCR', () => {
     const d = classifyPullError(CORPUS.find((e) => e.cause === 'RateLimited' && e.registry === 'docker.io')!.message);
     assert.match(d.fix, /TCR/);

@@ -1,0 +1,227 @@
+// `tcr-access doctor`: the CLI as a child process (exit codes, JSON, text), and its pure Pod logic.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { contextChooser, diagnosePod, VANTAGE_NOTE, type EventObj, type PodObj, type Report } from '../../../src/cli/doctor.ts';
+import { CORPUS } from './corpus.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+const MAIN = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { stdin?: string; entry?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [opts.entry ?? MAIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, KUBECONFIG: '/nonexistent' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+const json = (r: Run): Report => {
+  assert.equal(r.stderr, '', 'no stderr');
+  return JSON.parse(r.stdout) as Report;
+};
+
+const PUBLIC_TIMEOUT = CORPUS.find((e) => e.source === 'kubelet' && e.dialedIpKind === 'public' && e.registry === 'prod.tencentcloudcr.com')!.message;
+
+describe('doctor CLI (child process)', function () {
+  this.timeout(30_000);
+
+  it('the FAQ timeout: NoNetworkPath, exit 1, and the note that it does not run inside the VPC', async () => {
+    const r = await cli(['doctor', '--message', 'Error: failed to do request: Head "xxxx/manifests/late-st": dial tcp xxx:443: i/o timeout', '--output', 'json']);
+    assert.equal(r.code, 1);
+    const rep = json(r);
+    assert.equal(rep.healthy, false);
+    assert.deepEqual(rep.scope, { kind: 'message' });
+    assert.equal(rep.findings.length, 1);
+    assert.equal(rep.findings[0]!.diagnosis.cause, 'NoNetworkPath');
+    assert.equal(rep.findings[0]!.context.source, 'none');
+    assert.deepEqual(rep.notes, [VANTAGE_NOTE]);
+    assert.match(rep.notes[0]!, /not inside the cluster's VPC/);
+  });
+
+  it('a public dialled IP with --network-mode Private: enable network.private.dns', async () => {
+    const r = await cli(['doctor', '--message', PUBLIC_TIMEOUT, '--network-mode', 'Private', '--registry', 'prod.tencentcloudcr.com', '-o', 'json']);
+    assert.equal(r.code, 1);
+    const f = json(r).findings[0]!;
+    assert.equal(f.diagnosis.dialedIp, '43.137.12.5');
+    assert.equal(f.diagnosis.dialedIpKind, 'public');
+    assert.match(f.diagnosis.fix, /network\.private\.dns/);
+    assert.deepEqual(f.context, { source: 'flags', registryHost: 'prod.tencentcloudcr.com', networkMode: 'Private' });
+  });
+
+  it('insufficient_scope: CredentialsRejected, no network note', async () => {
+    const r = await cli(['doctor', '--message', 'Error: code = Unknown, pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed', '-o', 'json']);
+    assert.equal(r.code, 1);
+    const rep = json(r);
+    assert.equal(rep.findings[0]!.diagnosis.cause, 'CredentialsRejected');
+    assert.match(rep.findings[0]!.diagnosis.fix, /spec\.imagePullSecret/);
+    assert.deepEqual(rep.notes, []);
+  });
+
+  it('plain HTTP read from stdin with --message -', async () => {
+    const msg = CORPUS.find((e) => e.source === 'docker' && e.cause === 'PlainHttpRegistry' && e.registry === '10.16.100.174:5000')!.message;
+    const r = await cli(['doctor', '--message', '-', '-o', 'json'], { stdin: msg });
+    assert.equal(r.code, 1);
+    const d = json(r).findings[0]!.diagnosis;
+    assert.equal(d.cause, 'PlainHttpRegistry');
+    assert.match(d.fix, /spec\.registry\.plainHTTP/);
+    assert.match(d.fix, /registry-http-endpoint: 10\.16\.100\.174:5000/);
+  });
+
+  it('text output: cause, evidence, dialled IP and its kind, fix, and the vantage-point note', async () => {
+    const r = await cli(['doctor', '--message', PUBLIC_TIMEOUT]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /cause: +NoNetworkPath/);
+    assert.match(r.stdout, /evidence: +.*dial tcp 43\.137\.12\.5:443: i\/o timeout/);
+    assert.match(r.stdout, /dialled: +43\.137\.12\.5 — a public IP/);
+    assert.match(r.stdout, /fix: +/);
+    assert.match(r.stdout, /does not test the network from here/);
+  });
+
+  it('usage errors exit 2', async () => {
+    const cases: string[][] = [
+      [],
+      ['doctor'],
+      ['doctor', '--message', ''],
+      ['doctor', '--message', 'x', '--network-mode', 'Sideways'],
+      ['doctor', '--message', 'x', '--output', 'yaml'],
+      ['doctor', '--message', 'x', '--registry', 'https://bad host/'],
+      ['doctor', '--bogus'],
+      ['doctor', 'pod'],
+      ['doctor', 'pod', 'web', '--message', 'x'],
+      ['doctor', 'pod', 'web', '-n', 'default'], // no usable kubeconfig (KUBECONFIG points nowhere)
+      ['doctor', 'pod', 'web', '--kubeconfig', '/nonexistent/kubeconfig'],
+      ['frobnicate'],
+    ];
+    const runs = await Promise.all(cases.map((args) => cli(args)));
+    cases.forEach((args, i) => {
+      const r = runs[i]!;
+      assert.equal(r.code, 2, `${JSON.stringify(args)} → ${r.code}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout.includes('"findings"'), false);
+    });
+  });
+
+  it('--help exits 0 and documents the exit codes', async () => {
+    const r = await cli(['doctor', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Exit codes: 0 nothing wrong, 1 a problem was diagnosed, 2 usage error/);
+  });
+
+  it('runs as a kubectl plugin (kubectl-tcr_access)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kubectl-plugin-'));
+    try {
+      const entry = path.join(dir, 'kubectl-tcr_access');
+      symlinkSync(MAIN, entry);
+      const r = await cli(['doctor', '--help'], { entry });
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /Usage: kubectl tcr-access doctor/);
+      const d = await cli(['doctor', '--message', 'manifest unknown', '-o', 'json'], { entry });
+      assert.equal(json(d).findings[0]!.diagnosis.cause, 'ImageNotFound');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('doctor: diagnosePod (pure)', () => {
+  const IMG = 'prod.tencentcloudcr.com/team/app:v1';
+  const none = contextChooser({}, undefined, []);
+  const pod = (status: PodObj['status'], uid = 'u1'): PodObj => ({
+    metadata: { name: 'web', namespace: 'team-a', uid },
+    spec: { initContainers: [{ name: 'init', image: IMG }], containers: [{ name: 'app', image: IMG }] },
+    status,
+  });
+  const ev = (reason: string, message: string, extra: Partial<NonNullable<EventObj['involvedObject']>> = {}, at = '2025-01-01T00:00:00Z'): EventObj => ({
+    reason,
+    message,
+    involvedObject: { kind: 'Pod', name: 'web', uid: 'u1', ...extra },
+    lastTimestamp: at,
+  });
+  const waiting = (name: string, reason: string, message?: string) => ({ name, image: IMG, state: { waiting: { reason, ...(message ? { message } : {}) } } });
+
+  it('a running pod has no finding', () => {
+    assert.deepEqual(diagnosePod(pod({ phase: 'Running', containerStatuses: [{ name: 'app', image: IMG, state: {} }] }), [], none), []);
+  });
+
+  it('ImagePullBackOff: the Failed event tells the cause, the status only says Back-off', () => {
+    const f = diagnosePod(
+      pod({ phase: 'Pending', containerStatuses: [waiting('app', 'ImagePullBackOff', `Back-off pulling image "${IMG}"`)] }),
+      [ev('BackOff', `Back-off pulling image "${IMG}"`, { fieldPath: 'spec.containers{app}' }), ev('Failed', `Failed to pull image "${IMG}": ${PUBLIC_TIMEOUT}`, { fieldPath: 'spec.containers{app}' })],
+      none,
+    );
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.container, 'app');
+    assert.equal(f[0]!.reason, 'ImagePullBackOff');
+    assert.equal(f[0]!.diagnosis.cause, 'NoNetworkPath');
+    assert.equal(f[0]!.diagnosis.dialedIpKind, 'public');
+  });
+
+  it('init containers count, and events of an older pod with the same name (other uid) are ignored', () => {
+    const f = diagnosePod(
+      pod({ phase: 'Pending', initContainerStatuses: [waiting('init', 'ImagePullBackOff', 'Back-off pulling image')], containerStatuses: [{ name: 'app', image: IMG, state: { waiting: { reason: 'PodInitializing' } } }] }),
+      [ev('Failed', `Failed to pull image "${IMG}": ${PUBLIC_TIMEOUT}`, { uid: 'old', fieldPath: 'spec.initContainers{init}' }), ev('Failed', `Failed to pull image "${IMG}": ${IMG}: not found`, { fieldPath: 'spec.initContainers{init}' })],
+      none,
+    );
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.initContainer, true);
+    assert.equal(f[0]!.diagnosis.cause, 'ImageNotFound');
+  });
+
+  it('the newest informative event wins', () => {
+    const f = diagnosePod(
+      pod({ phase: 'Pending', containerStatuses: [waiting('app', 'ImagePullBackOff')] }),
+      [
+        ev('Failed', `Failed to pull image "${IMG}": ${PUBLIC_TIMEOUT}`, {}, '2025-01-01T00:00:00Z'),
+        ev('Failed', `Failed to pull image "${IMG}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`, {}, '2025-01-01T00:05:00Z'),
+        ev('Failed', 'Error: ImagePullBackOff', {}, '2025-01-01T00:06:00Z'),
+      ],
+      none,
+    );
+    assert.equal(f[0]!.diagnosis.cause, 'CredentialsRejected');
+  });
+
+  it('a missing pull Secret explains a credentials rejection', () => {
+    const f = diagnosePod(
+      pod({ phase: 'Pending', containerStatuses: [waiting('app', 'ErrImagePull', 'failed to pull and unpack image: failed to resolve reference: unexpected status from HEAD request: 401 Unauthorized')] }),
+      [ev('FailedToRetrieveImagePullSecret', 'Unable to retrieve some image pull secrets (tcr-pull); attempting to pull the image may not succeed.')],
+      none,
+    );
+    assert.equal(f[0]!.diagnosis.cause, 'CredentialsRejected');
+    assert.match(f[0]!.diagnosis.fix, /does not exist in its namespace/);
+  });
+
+  it('a Pending pod without container statuses is diagnosed from its Failed events', () => {
+    const f = diagnosePod(pod({ phase: 'Pending' }), [ev('Failed', `Failed to pull image "${IMG}": ${IMG}: not found`)], none);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.image, IMG);
+    assert.equal(f[0]!.diagnosis.cause, 'ImageNotFound');
+  });
+
+  it('the context is the TcrAccess whose registry is the image\'s, and flags override it', () => {
+    const all = [
+      { source: 'tcraccess/other', registryHost: 'other.tencentcloudcr.com', networkMode: 'Public' as const },
+      { source: 'tcraccess/prod', registryHost: 'prod.tencentcloudcr.com', networkMode: 'Private' as const },
+    ];
+    const status = pod({ phase: 'Pending', containerStatuses: [waiting('app', 'ErrImagePull', PUBLIC_TIMEOUT)] });
+    const f = diagnosePod(status, [], contextChooser({}, undefined, all));
+    assert.equal(f[0]!.context.source, 'tcraccess/prod');
+    assert.match(f[0]!.diagnosis.fix, /DNS does not resolve privately/);
+    const g = diagnosePod(status, [], contextChooser({ networkMode: 'Public' }, all[1], all));
+    assert.equal(g[0]!.context.source, 'tcraccess/prod+flags');
+    assert.equal(g[0]!.context.networkMode, 'Public');
+    assert.match(g[0]!.diagnosis.fix, /whitelist/);
+  });
+});
