@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { SdkCloudFactory } from './cloud/tencent/factory.ts';
 import { TcrAccessController } from './controllers/tcraccess/controller.ts';
+import { Annotations } from './webhook/wiring.ts';
 import { KubeClient } from './k8s/client.ts';
 import { parseDuration } from './k8s/duration.ts';
 import { EventRecorder } from './k8s/events.ts';
@@ -56,6 +57,11 @@ export interface Flags {
   tencentcloudProtocol: 'https://' | 'http://';
   tencentcloudStsEndpoint?: string;
   tencentcloudTimeout: string;
+  webhookBindAddress: string;
+  webhookService: string;
+  webhookCertSecret: string;
+  webhookUrl?: string;
+  webhookIpSans: string[];
   resyncPeriod: string;
   statusDebounce: string;
   shutdownTimeout: string;
@@ -86,6 +92,11 @@ export function buildCli(): Command {
     .addOption(new Option('--tencentcloud-protocol <p>', 'scheme of --tencentcloud-endpoint').choices(['https://', 'http://']).default('https://'))
     .option('--tencentcloud-sts-endpoint <host>', 'STS host for TKE pod identity (default: as --tencentcloud-endpoint)')
     .option('--tencentcloud-timeout <d>', 'timeout of one Tencent Cloud API request', '10s')
+    .option('--webhook-bind-address <addr>', 'address of the pod-annotation webhook (HTTPS; "0" disables it)', ':9443')
+    .option('--webhook-service <name>', 'Service in front of the webhook (certificate SANs)', 'tcr-access-operator-webhook')
+    .option('--webhook-cert-secret <name>', 'Secret holding the webhook serving certificate and its CA', 'tcr-access-operator-webhook-cert')
+    .option('--webhook-url <url>', 'reach the webhook at this URL instead of through --webhook-service (an operator outside the cluster)')
+    .option('--webhook-ip-sans <list>', 'extra IP SANs of the webhook certificate (comma-separated)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean), [] as string[])
     .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
@@ -133,6 +144,28 @@ export async function run(argv: string[]): Promise<void> {
     signal: cloudAbort.signal,
   });
 
+  // Serverless registry annotations: every replica serves the webhook; the leader keeps its configuration,
+  // certificate and kube-system/eks-config in step.
+  const annotationsAbort = new AbortController();
+  let elector: LeaderElector | undefined;
+  const annotations =
+    f.webhookBindAddress === '0'
+      ? undefined
+      : new Annotations({
+          client,
+          logger,
+          metrics,
+          namespace: f.namespace,
+          bindAddress: f.webhookBindAddress,
+          service: f.webhookService,
+          certSecret: f.webhookCertSecret,
+          ...(f.webhookUrl ? { url: f.webhookUrl } : {}),
+          ips: f.webhookIpSans,
+          isLeader: () => (elector ? elector.isLeader : true),
+          signal: annotationsAbort.signal,
+        });
+  void annotations?.start().catch((e: unknown) => logger.error('Annotation webhook failed to start', { error: String(e) }));
+
   let controller: TcrAccessController | undefined;
   let cachesReady = false;
   const startController = async () => {
@@ -151,7 +184,6 @@ export async function run(argv: string[]): Promise<void> {
   const probes = await probeServer(f.healthProbeBindAddress, { healthy: () => true, ready: () => (f.leaderElect ? elector !== undefined : cachesReady) });
   const metricsSrv = await metricsServer(f.metricsBindAddress, metrics.registry);
 
-  let elector: LeaderElector | undefined;
   if (f.leaderElect) {
     elector = new LeaderElector({
       client,
@@ -164,6 +196,7 @@ export async function run(argv: string[]): Promise<void> {
       logger,
       onStartedLeading: () => {
         metrics.isLeader.set(1);
+        annotations?.scheduleSync();
         void startController().catch((e: unknown) => logger.error('Controller failed to start', { error: String(e) }));
       },
       // Stop writing at once: another replica may already be leading.
@@ -184,6 +217,8 @@ export async function run(argv: string[]): Promise<void> {
     logger.info('Shutting down: draining in-flight reconciles', { signal });
     await stopController(durations.shutdown);
     cloudAbort.abort();
+    annotationsAbort.abort();
+    await annotations?.stop();
     await elector?.stop();
     probes?.close();
     metricsSrv?.close();

@@ -21,6 +21,7 @@ export function createMetrics() {
     writes: new Counter({ name: 'tcra_kube_writes_total', help: 'Write requests the operator sent to the API server, by resource and verb.', labelNames: ['resource', 'verb'], registers: [registry] }),
     apiResponses: new Counter({ name: 'tcra_kube_responses_total', help: 'API server responses by verb and code.', labelNames: ['verb', 'code'], registers: [registry] }),
     pullFailingPods: new Gauge({ name: 'tcra_pull_failing_pods', help: 'Pods failing to pull from the registry now, per TcrAccess and cause.', labelNames: ['tcraccess', 'cause'], registers: [registry] }),
+    webhookReviews: new Counter({ name: 'tcra_webhook_reviews_total', help: 'Pod admission reviews answered by the annotation webhook, by result (patched, unchanged, malformed, error).', labelNames: ['result'], registers: [registry] }),
     isLeader: new Gauge({ name: 'tcra_leader', help: '1 while this replica holds the leader lease.', registers: [registry] }),
   };
   return m;

@@ -7,9 +7,8 @@ import { parse } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../support/controlplane.ts';
 import { getFixture } from '../support/fixture.ts';
-import { applyObjects, objectPath, readYamlObjects } from '../support/kube.ts';
+import { applyObjects, CLUSTER_SCOPED, objectPath, readYamlObjects } from '../support/kube.ts';
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
 function kustomize(dir: string): KubernetesObject[] {
   const k = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[]; namespace?: string };
@@ -31,7 +30,7 @@ describe('manifests/ on a real API server', function () {
     const f = await getFixture();
     const objects = kustomize(path.join(REPO_ROOT, 'manifests'));
     const kinds = objects.map((o) => o.kind).sort();
-    for (const k of ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']) assert.ok(kinds.includes(k), `${k} in manifests/`);
+    for (const k of ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']) assert.ok(kinds.includes(k), `${k} in manifests/`);
     await applyObjects(f.cp.kubeConfig, objects);
     for (const o of objects) assert.ok(await f.admin.get(objectPath(o)), `${o.kind}/${o.metadata?.name} stored`);
     const dep = await f.admin.get<{ spec: { template: { spec: { serviceAccountName: string; containers: Array<{ args: string[] }> } } } }>(
@@ -39,5 +38,8 @@ describe('manifests/ on a real API server', function () {
     );
     assert.equal(dep.spec.template.spec.serviceAccountName, 'tcr-access-operator');
     assert.ok(dep.spec.template.spec.containers[0]!.args.includes('--leader-elect'));
+    // no Service routing here: take the webhook configuration out again so it does not sit in front of
+    // every pod the other tests create
+    await f.admin.delete('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/tcr-access-operator');
   });
 });

@@ -14,7 +14,7 @@ export function readYamlObjects(file: string): KubernetesObject[] {
     .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && 'kind' in o);
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'TcrAccess']);
+export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'TcrAccess']);
 
 /** REST path of an object (enough for the kinds the tests apply: plural = lowercase kind + "s"). */
 export function objectPath(o: KubernetesObject): string {

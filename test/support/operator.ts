@@ -25,6 +25,7 @@ export function startOperator(opts: { kubeconfig: string; namespace: string; arg
     `--namespace=${opts.namespace}`,
     '--metrics-bind-address=0',
     '--health-probe-bind-address=0',
+    '--webhook-bind-address=0',
     '--status-debounce=200ms',
     ...(opts.args ?? []),
   ];

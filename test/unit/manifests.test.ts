@@ -177,13 +177,15 @@ describe('manifests: objects', () => {
       'ClusterRole/tcr-access-operator',
       'ClusterRoleBinding/tcr-access-operator',
       'Deployment/tcr-access-operator',
+      'MutatingWebhookConfiguration/tcr-access-operator',
       'Namespace/tcr-system',
       'Role/tcr-access-operator-leader-election',
       'RoleBinding/tcr-access-operator-leader-election',
       'Service/tcr-access-operator-metrics',
+      'Service/tcr-access-operator-webhook',
       'ServiceAccount/tcr-access-operator',
     ]);
-    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
     for (const { file, obj } of objs) {
       if (clusterScoped.has(obj.kind)) assert.equal(obj.metadata.namespace, undefined, `${file}: ${obj.kind} is cluster-scoped`);
       else assert.equal(obj.metadata.namespace, NAMESPACE, `${file}: ${obj.kind}/${obj.metadata.name}`);
@@ -194,11 +196,11 @@ describe('manifests: objects', () => {
     const rules = at(only(objs, 'ClusterRole', SERVICE_ACCOUNT), 'rules') as Obj[];
     const granted: Record<string, string[]> = {};
     for (const r of rules) {
-      assert.equal(r['resourceNames'], undefined, 'no resourceNames in the ClusterRole');
       assert.equal(r['nonResourceURLs'], undefined, 'no nonResourceURLs');
+      const names = r['resourceNames'] as string[] | undefined;
       for (const g of r['apiGroups'] as string[])
         for (const res of r['resources'] as string[]) {
-          const key = `${g || 'core'}/${res}`;
+          const key = `${g || 'core'}/${res}${names ? `[${names.join(',')}]` : ''}`;
           assert.equal(granted[key], undefined, `${key} appears in more than one rule`);
           granted[key] = [...(r['verbs'] as string[])].sort();
         }
@@ -213,6 +215,10 @@ describe('manifests: objects', () => {
       'core/serviceaccounts': ['get', 'list', 'patch', 'watch'],
       'core/events': ['create', 'list', 'watch'],
       'core/pods': ['list', 'watch'],
+      'admissionregistration.k8s.io/mutatingwebhookconfigurations': ['create'],
+      'admissionregistration.k8s.io/mutatingwebhookconfigurations[tcr-access-operator]': ['get', 'update'],
+      'core/configmaps': ['create'],
+      'core/configmaps[eks-config]': ['get', 'update'],
     });
   });
 
@@ -247,7 +253,7 @@ describe('manifests: objects', () => {
       assert.equal(pod['serviceAccountName'], SERVICE_ACCOUNT);
       assert.equal(pod['automountServiceAccountToken'], true);
       assert.equal(pod['terminationGracePeriodSeconds'], 30);
-      assert.deepEqual(c['args'], ['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']);
+      assert.deepEqual(c['args'], ['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081', '--webhook-bind-address=:9443']);
       assert.match(c['image'] as string, /^[^:@]+:[0-9]+\.[0-9]+\.[0-9]+$/, 'image pinned to a version tag');
     });
 
@@ -267,7 +273,7 @@ describe('manifests: objects', () => {
 
     it('has probes, ports, env and resources', () => {
       const ports = Object.fromEntries((c['ports'] as Obj[]).map((p) => [p['name'], p['containerPort']]));
-      assert.deepEqual(ports, { metrics: 8080, health: 8081 });
+      assert.deepEqual(ports, { metrics: 8080, health: 8081, webhook: 9443 });
       assert.deepEqual(at(c, 'livenessProbe', 'httpGet'), { path: '/healthz', port: 'health' });
       assert.deepEqual(at(c, 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'health' });
       const env = Object.fromEntries((c['env'] as Obj[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']]));
