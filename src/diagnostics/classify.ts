@@ -99,7 +99,7 @@ const RULES: Rule[] = [
   { cause: 'CredentialsRejected', pattern: /insufficient_scope[^"]*/i },
   {
     cause: 'CredentialsRejected',
-    pattern: /pull access denied|authorization failed|authentication required|unable to retrieve some image pull secrets|no basic auth credentials|failed to authorize|incorrect username or password|\bunauthorized\b|\bforbidden\b|\bdenied\b/i,
+    pattern: /pull access denied|authorization failed|authentication required|unable to retrieve some image pull secrets|no basic auth credentials|failed to authorize|incorrect username or password|\bunauthorized\b|\bforbidden\b|(?<!permission )\bdenied\b/i,
   },
   { cause: 'CredentialsRejected', pattern: STATUS('401|403') },
   // The registry answered and has no such image (or no such tag / platform).
