@@ -452,7 +452,7 @@ const PROBE_ONLY_FLAGS: Array<[keyof DoctorFlags, string]> = [
 async function prepareProbe(flags: DoctorFlags, io: Io): Promise<ProbeSetup | undefined> {
   if (!flags.probe) {
     const used = PROBE_ONLY_FLAGS.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
-    if (used.length) throw new UsageError(`${used.join(', ')} only apply with --probe`);
+    if (used.length) throw new UsageError(`${used.join(', ')} ${used.length > 1 ? 'need' : 'needs'} --probe`);
     return undefined;
   }
   if (flags.plainHttp && (flags.insecureSkipVerify || flags.caFile !== undefined)) throw new UsageError('--plain-http cannot be combined with --insecure-skip-verify or --ca-file');
@@ -781,7 +781,7 @@ export function doctorCommand(io: Io, done: (code: number) => void): Command {
         '  tcr-access doctor pod web-7d9f -n team-a --probe --pull-secret team-a/tcr-pull --image team/app:v1\n' +
         '  echo "$TCR_PASSWORD" | tcr-access doctor --probe --registry prod.tencentcloudcr.com --username 1000123 --password-stdin\n' +
         '  kubectl tcr-access doctor pod web-7d9f -n team-a      (as a kubectl plugin)\n\n' +
-        'Exit codes: 0 nothing wrong, 1 a problem was diagnosed (or --probe found one), 2 usage error (or the check could not run).\n' +
+        'Exit codes: 0 nothing wrong, 1 a problem was diagnosed, 2 usage error (or the check could not run); a problem --probe finds is 1.\n' +
         'It reads what the node reported. Only --probe touches the network, from this machine, which is not necessarily\n' +
         'inside the cluster\'s VPC: a probe failure here may not mean pods fail, and vice versa.',
     )

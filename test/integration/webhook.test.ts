@@ -77,6 +77,8 @@ describe('webhook: Serverless registry annotations on a real API server', functi
     f = await getFixture();
     admin = f.admin;
     for (const ns of [NS, OTHER_NS, CERT_NS]) await createNamespace(admin, ns);
+    // other tests of this run register the same configuration: start from none
+    await admin.delete(CONFIG_PATH).catch(() => undefined);
     sc = await ensureServingCert(admin, { namespace: CERT_NS, secretName: SECRET, service: SERVICE, ips: ['127.0.0.1'] });
     server = await startWebhookServer({ host: '127.0.0.1', port: 0, cert: sc.cert, key: sc.key, lookup, onMalformed: () => malformed++ });
     configOpts = {

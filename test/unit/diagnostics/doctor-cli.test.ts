@@ -4,7 +4,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contextChooser, diagnosePod, VANTAGE_NOTE, type EventObj, type PodObj, type Report } from '../../../src/cli/doctor.ts';
+import {
+  chooseProbeRegistry,
+  contextChooser,
+  diagnosePod,
+  probeFoundProblem,
+  PROBE_VANTAGE_NOTE,
+  renderText,
+  VANTAGE_NOTE,
+  type EventObj,
+  type Finding,
+  type PodObj,
+  type ProbeReport,
+  type Report,
+} from '../../../src/cli/doctor.ts';
 import { CORPUS } from './corpus.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -223,5 +236,83 @@ describe('doctor: diagnosePod (pure)', () => {
     assert.equal(g[0]!.context.source, 'tcraccess/prod+flags');
     assert.equal(g[0]!.context.networkMode, 'Public');
     assert.match(g[0]!.diagnosis.fix, /whitelist/);
+  });
+});
+
+describe('doctor --probe: pure parts', () => {
+  const finding = (over: Partial<Finding> & { registry?: string }): Finding => ({
+    message: 'x',
+    context: { source: 'none' },
+    diagnosis: { cause: 'Unknown', evidence: 'x', fix: 'y', ...(over.registry ? { registry: over.registry } : {}) },
+    ...over,
+  });
+
+  it('chooses --registry, then --tcraccess, then --image, then the findings\' most common registry, then the pod\'s images', () => {
+    const named = { source: 'tcraccess/prod', registryHost: 'prod.tencentcloudcr.com' };
+    assert.deepEqual(chooseProbeRegistry({ registry: 'a.example.com:5000' }, named, []), { registry: 'a.example.com:5000', from: '--registry', notProbed: [] });
+    assert.deepEqual(chooseProbeRegistry({}, named, []), { registry: 'prod.tencentcloudcr.com', from: 'tcraccess/prod', notProbed: [] });
+    assert.deepEqual(chooseProbeRegistry({ image: 'b.example.com/team/app:v1' }, undefined, []), { registry: 'b.example.com', from: '--image', notProbed: [] });
+    const findings = [
+      finding({ image: 'c.example.com/x/y:1' }),
+      finding({ image: 'prod.tencentcloudcr.com/x/y:1', context: named }),
+      finding({ image: 'prod.tencentcloudcr.com:443/x/z:1' }),
+    ];
+    assert.deepEqual(chooseProbeRegistry({ image: 'team/app:v1' }, undefined, findings), { registry: 'prod.tencentcloudcr.com', from: 'tcraccess/prod', notProbed: ['c.example.com'] });
+    assert.deepEqual(chooseProbeRegistry({}, undefined, [finding({ registry: '10.0.0.5:5000' })]), { registry: '10.0.0.5:5000', from: 'the message', notProbed: [] });
+    assert.deepEqual(chooseProbeRegistry({}, undefined, [], ['d.example.com/app:v1']), { registry: 'd.example.com', from: 'image d.example.com/app:v1', notProbed: [] });
+    assert.equal(chooseProbeRegistry({}, undefined, [finding({})]), undefined);
+  });
+
+  it('a problem: unreachable, credentials refused, or the image missing; not: no credentials given, or not checked', () => {
+    const ok = { reachable: { status: true, reason: 'Reachable' as const, message: '' }, credentials: { status: true, reason: 'CredentialsAccepted' as const, message: '' }, steps: [], addresses: [] };
+    assert.equal(probeFoundProblem(ok), false);
+    assert.equal(probeFoundProblem({ ...ok, reachable: { status: false, reason: 'Timeout', message: '' } }), true);
+    assert.equal(probeFoundProblem({ ...ok, credentials: { status: false, reason: 'CredentialsRejected', message: '' } }), true);
+    assert.equal(probeFoundProblem({ ...ok, credentials: { status: false, reason: 'NoCredentials', message: '' } }), false);
+    assert.equal(probeFoundProblem({ ...ok, image: { status: false, reason: 'ImageNotFound', message: '' } }), true);
+    assert.equal(probeFoundProblem({ ...ok, image: { status: undefined, reason: 'NotChecked', message: '' } }), false);
+  });
+
+  it('text: steps, verdicts, addresses, and always the vantage-point sentence', () => {
+    const probe: ProbeReport = {
+      target: { registry: 'prod.tencentcloudcr.com', from: '--registry', plainHTTP: false, insecureSkipVerify: false, transportFrom: 'defaults', credentials: 'Secret a/b (entry "prod.tencentcloudcr.com")', image: 'team/app:v1' },
+      reachable: { status: false, reason: 'Timeout', message: 'cannot connect' },
+      credentials: { status: undefined, reason: 'NotChecked', message: 'not checked' },
+      image: { status: undefined, reason: 'NotChecked', message: 'not checked' },
+      steps: [{ step: 'dns', ok: true, ms: 3.2, detail: 'prod.tencentcloudcr.com → 43.137.12.5 (public)' }, { step: 'tcp', ok: false, ms: 5000, detail: 'i/o timeout' }],
+      addresses: [{ ip: '43.137.12.5', private: false }],
+      problem: true,
+      note: PROBE_VANTAGE_NOTE,
+    };
+    const text = renderText({ scope: { kind: 'probe' }, healthy: false, findings: [], notes: [], probe });
+    assert.match(text, /the probe found a problem/);
+    assert.match(text, /Probe of https:\/\/prod\.tencentcloudcr\.com \(image team\/app:v1\) from this machine/);
+    assert.match(text, /✓ dns +3\.2 ms/);
+    assert.match(text, /✗ tcp +5000\.0 ms {2}i\/o timeout/);
+    assert.match(text, /RegistryReachable: +False \(Timeout\)/);
+    assert.match(text, /CredentialsAccepted: +Unknown \(NotChecked\)/);
+    assert.match(text, /addresses: +43\.137\.12\.5 \(public\)/);
+    assert.match(text, /credentials from Secret a\/b/);
+    assert.match(text, /Note: This was checked from this machine, which is not necessarily inside the cluster's VPC \(a laptop is not\)/);
+  });
+});
+
+describe('doctor --probe CLI (child process, no registry)', function () {
+  this.timeout(30_000);
+
+  it('a closed port: ConnectFailed, exit 1, the note, no credentials printed', async () => {
+    const r = await cli(['doctor', '--probe', '--registry', '127.0.0.1:1', '--username', 'robot-user', '--password-stdin', '-o', 'json'], { stdin: 'never-print-me-123\n' });
+    assert.equal(r.code, 1, r.stderr);
+    const rep = json(r);
+    assert.equal(rep.probe!.reachable.reason, 'ConnectFailed');
+    assert.equal(rep.probe!.note, PROBE_VANTAGE_NOTE);
+    assert.ok(!r.stdout.includes('never-print-me-123'));
+  });
+
+  it('probe flags without --probe, and a password on the command line, are usage errors', async () => {
+    for (const args of [['doctor', '--message', 'x', '--image', 'a/b:c'], ['doctor', '--probe', '--registry', 'r.example.com', '--password', 'p']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stdout}${r.stderr}`);
+    }
   });
 });
