@@ -4,14 +4,14 @@
 // RBAC forbids it); transport settings from a TcrAccess. Nothing printed may contain a credential.
 //
 // Skips only when `docker-registry` is missing and cannot be installed (never with CI=true).
+import { runCli, type Run } from '../support/cli.ts';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROBE_VANTAGE_NOTE, type Report } from '../../src/cli/doctor.ts';
 import { isNotFound } from '../../src/k8s/client.ts';
-import { REPO_ROOT } from '../support/controlplane.ts';
 import { accessPath, createNamespace, getFixture, putSourceSecret, type Fixture } from '../support/fixture.ts';
 import { ensureRegistryBinary, INSTALL, startRegistry, which, type Registry } from '../support/registry.ts';
 
@@ -23,25 +23,8 @@ const PLAIN_HTTP_ERROR =
   'failed to do request: Head "https://REG/v2/team/app/manifests/v1": http: server gave HTTP response to HTTPS client';
 const SECRETS_NS = 'doctor-probe';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function doctor(args: string[], opts: { stdin?: string; kubeconfig?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: opts.kubeconfig ?? '/nonexistent' };
-    for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete env[k];
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'doctor', ...args], { cwd: REPO_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+  return runCli(['doctor', ...args], { ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), env: { KUBECONFIG: opts.kubeconfig ?? '/nonexistent' } });
 }
 
 const report = (r: Run): Report => {

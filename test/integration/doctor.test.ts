@@ -1,12 +1,10 @@
 // `tcr-access doctor pod|namespace` against a real kube-apiserver. There is no kubelet: the test writes what a
 // kubelet would — the Pod's container statuses (through the status subresource) and its Failed Events — and
 // runs the CLI as a child process with an admin kubeconfig.
+import { runCli, type Run } from '../support/cli.ts';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Report } from '../../src/cli/doctor.ts';
 import { isNotFound } from '../../src/k8s/client.ts';
-import { REPO_ROOT } from '../support/controlplane.ts';
 import { accessPath, createNamespace, getFixture, type Fixture } from '../support/fixture.ts';
 import { CORPUS } from '../unit/diagnostics/corpus.ts';
 
@@ -21,22 +19,8 @@ const fromCorpus = (pick: (e: (typeof CORPUS)[number]) => boolean) => CORPUS.fin
 const TIMEOUT = fromCorpus((e) => e.source === 'kubelet' && e.dialedIpKind === 'public' && e.registry === 'prod.tencentcloudcr.com');
 const SCOPE = fromCorpus((e) => e.source === 'kubelet' && e.cause === 'CredentialsRejected' && e.message.startsWith('rpc error: code = NotFound'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function doctor(f: Fixture, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'doctor', ...args, '--kubeconfig', f.cp.kubeconfigPath], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['doctor', ...args, '--kubeconfig', f.cp.kubeconfigPath]);
 }
 
 const report = (r: Run): Report => {

@@ -1,6 +1,6 @@
 // `tcr-access doctor`: the CLI as a child process (exit codes, JSON, text), and its pure Pod logic.
+import { runCli, type Run } from '../../support/cli.ts';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,23 +23,8 @@ import { CORPUS } from './corpus.ts';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const MAIN = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], opts: { stdin?: string; entry?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.entry ?? MAIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, KUBECONFIG: '/nonexistent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+  return runCli(args, { ...opts, env: { KUBECONFIG: '/nonexistent' } });
 }
 
 const json = (r: Run): Report => {
