@@ -100,7 +100,11 @@ export class LeaderElector {
     if (this.leading && this.mono() - this.lastRenew >= this.o.renewDeadlineMs) {
       this.leading = false;
       this.o.logger.error('Lost leadership: could not renew the lease within the renew deadline', { renewDeadlineMs: this.o.renewDeadlineMs });
-      await this.o.onStoppedLeading();
+      try {
+        await this.o.onStoppedLeading();
+      } catch (e) {
+        this.o.logger.error('Stopping after lost leadership failed', { error: String(e) });
+      }
     }
   }
 

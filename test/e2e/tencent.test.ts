@@ -53,7 +53,8 @@ const STEP_MS = Number(env('TCRA_E2E_TIMEOUT_MINUTES') || '15') * 60_000;
 
 const RUN = randomBytes(3).toString('hex');
 const CLUSTER_ID = `e2e-${RUN}`;
-const marker = (name: string) => cloudMarker(CLUSTER_ID, name);
+/** The marker prefix of a TcrAccess of this run (the marker ends with the first 8 characters of its UID). */
+const marker = (name: string) => cloudMarker(CLUSTER_ID, { metadata: { name, uid: '' } });
 const cloudCreds = { namespace: OPERATOR_NS, name: 'tencentcloud' };
 /** A describe by IDs of something deleted: an empty list, or (depending on the API) a not-found error. */
 const orNone = <T>(p: Promise<T[]>): Promise<T[]> =>
@@ -190,10 +191,10 @@ describe('real Tencent Cloud (local API server, operator process, tencentcloud-s
     const a = await ready('longterm');
     const id = a.status?.credentials?.tokenId;
     assert.ok(id, 'status.credentials.tokenId');
-    const ours = (await cloud.describeInstanceTokens(INSTANCE)).filter((t) => t.desc === marker('longterm'));
+    const ours = (await cloud.describeInstanceTokens(INSTANCE)).filter((t) => t.desc.startsWith(marker('longterm')));
     assert.deepEqual(ours.map((t) => t.id), [id], 'exactly one token with the marker, the current one');
     await deleteAndWait('longterm');
-    assert.equal((await cloud.describeInstanceTokens(INSTANCE)).filter((t) => t.desc === marker('longterm')).length, 0, 'revoked');
+    assert.equal((await cloud.describeInstanceTokens(INSTANCE)).filter((t) => t.desc.startsWith(marker('longterm'))).length, 0, 'revoked');
   });
 
   it('wrong cloud credentials give CloudAuthFailed, not success', async () => {
@@ -242,7 +243,7 @@ describe('real Tencent Cloud (local API server, operator process, tencentcloud-s
     await deleteAndWait('public-nat');
     assert.equal((await cloud.describeNatGateways({ ids: [NAT_ID] })).length, 1, 'a gateway it did not create is left alone');
     const ep = (await cloud.describeExternalEndpointStatus(INSTANCE)).status;
-    if (ep === 'Opened') assert.equal((await cloud.describeSecurityPolicies(INSTANCE)).filter((p) => p.description === marker('public-nat')).length, 0, 'its whitelist entries are deleted');
+    if (ep === 'Opened') assert.equal((await cloud.describeSecurityPolicies(INSTANCE)).filter((p) => p.description.startsWith(marker('public-nat'))).length, 0, 'its whitelist entries are deleted');
     if (epBefore === 'Closed') assert.equal(ep, 'Closed', 'the endpoint it opened is closed again');
     else assert.equal(ep, 'Opened', 'an endpoint that was open stays open');
   });
@@ -262,11 +263,11 @@ describe('real Tencent Cloud (local API server, operator process, tencentcloud-s
     assert.equal(a.status?.network?.natGateway?.createdByOperator, true);
     const nat = (await cloud.describeNatGateways({ ids: [natId] }))[0];
     assert.equal(nat?.state, 'AVAILABLE');
-    assert.ok(nat.tags.some((t) => t.key === CLOUD_TAG_KEY && t.value === marker('public-new')), 'tagged with the marker');
+    assert.ok(nat.tags.some((t) => t.key === CLOUD_TAG_KEY && t.value.startsWith(marker('public-new'))), 'tagged with the marker');
     assert.equal(nat.publicIps.length, 1);
     const eip = nat.publicIps[0]!;
     const addr = (await cloud.describeAddresses({ ids: [eip.addressId] }))[0];
-    assert.ok(addr?.tags.some((t) => t.key === CLOUD_TAG_KEY && t.value === marker('public-new')), 'the EIP is tagged');
+    assert.ok(addr?.tags.some((t) => t.key === CLOUD_TAG_KEY && t.value.startsWith(marker('public-new'))), 'the EIP is tagged');
     assert.ok((await cloud.describeSecurityPolicies(INSTANCE)).some((p) => p.cidrBlock === `${eip.ip}/32`), 'the EIP is on the whitelist');
     let routeTableId = '';
     if (MANAGE_ROUTE) {

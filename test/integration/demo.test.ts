@@ -57,7 +57,7 @@ describe('npm run demo', function () {
     assert.ok(eip, 'an EIP bound to it');
     assert.match(out, new RegExp(`route\\s+rtb-emu00002 \\(subnet-emu00002\\): 0\\.0\\.0\\.0/0 → NAT ${natId}`));
     assert.match(out, new RegExp(`whitelist\\s+.*${eip.replaceAll('.', '\\.')}/32.*203\\.0\\.113\\.7/32`));
-    assert.match(out, /tokens\s+1 long-term: [0-9a-z]+ "tcr-access-operator:demo\/public-access"/);
+    assert.match(out, /tokens\s+1 long-term: [0-9a-z]+ "tcr-access-operator:demo\/public-access\/[0-9a-f]{8}"/);
     // the emulator's API key and registry tokens (JWTs) are never printed
     assert.ok(!out.includes(DEFAULT_SECRET_KEY), 'no API key');
     assert.ok(!/eyJ[A-Za-z0-9_-]{8,}/.test(out), 'no registry token');

@@ -133,7 +133,7 @@ describe('status: computeStatus', () => {
     {
       name: 'link provisioning and secrets progressing → network reason',
       access: makeAccess({ spec: { network: privateNetwork } }),
-      o: obs({ ready: 1, cloud: { generation: 1, nextAt: 0, network: { type: 'NetworkReady', status: 'False', reason: Reason.LinkProvisioning, message: 'creating' } } }),
+      o: obs({ ready: 1, cloud: { uid: 'u', generation: 1, nextAt: 0, network: { type: 'NetworkReady', status: 'False', reason: Reason.LinkProvisioning, message: 'creating' } } }),
       ready: 'False',
       reason: Reason.LinkProvisioning,
       failing: ConditionType.NetworkReady,
@@ -204,7 +204,7 @@ describe('status: computeStatus', () => {
 
   it('reports counts, server and the network the cloud step observed', () => {
     const network = { mode: 'Private', privateLink: { vpcId: 'vpc-1', subnetId: 'subnet-1', accessIp: '10.0.0.9', status: 'Running', createdByOperator: true } };
-    const cloud = { generation: 1, nextAt: 0, networkStatus: network, network: { type: 'NetworkReady', status: 'True' as const, reason: Reason.PrivateLinkReady, message: 'ok' } };
+    const cloud = { uid: 'u', generation: 1, nextAt: 0, networkStatus: network, network: { type: 'NetworkReady', status: 'True' as const, reason: Reason.PrivateLinkReady, message: 'ok' } };
     const st = computeStatus(makeAccess({ spec: { network: privateNetwork } }), obs({ desired: 5, ready: 3, conflicts: ['a', 'b'], cloud }), T1);
     assert.deepEqual(st.secrets, { desired: 5, ready: 3, conflicts: 2, conflictNamespaces: ['a', 'b'] });
     assert.equal(st.server, 'demo.tencentcloudcr.com');

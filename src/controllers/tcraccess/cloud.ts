@@ -14,6 +14,8 @@ import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePubl
 import { ensureToken, tokenSecretName, type CredentialsStatus, type TokenSecretBody } from './tokens.ts';
 
 export interface CloudObservation {
+  /** The TcrAccess (by UID) and generation this was observed for. */
+  uid: string;
   generation: number;
   /** When the cloud should be looked at again (epoch ms). */
   nextAt: number;
@@ -30,7 +32,13 @@ export interface CloudObservation {
 export const needsCloud = (a: TcrAccess): boolean =>
   !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
 
-export const cloudMarker = (clusterId: string, accessName: string): string => `tcr-access-operator:${clusterId}/${accessName}`;
+/**
+ * Identifies what this TcrAccess created in the cloud: cluster, name and the first 8 characters of its UID,
+ * so two clusters sharing an instance (even both with the default --cluster-id) or a recreated object
+ * never take each other's resources for their own.
+ */
+export const cloudMarker = (clusterId: string, access: { metadata: { name: string; uid: string } }): string =>
+  `tcr-access-operator:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
 export const CLOUD_TAG_KEY = 'tcr-access-operator';
 
 /** The operator's reading of a cloud error: which reason, and when to look again. */
@@ -99,8 +107,14 @@ export interface CloudStepArgs {
 export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const { access, d } = a;
   const now = d.now();
-  const obs: CloudObservation = { generation: access.metadata.generation ?? 0, nextAt: now.getTime() + d.opts.resyncPeriodMs };
   const mode = access.spec.network?.mode ?? Defaults.networkMode;
+  // What status.network records (intent, ownership) is kept on every early return: it is what cleanup reads.
+  let lastNetwork: NetworkStatus | undefined = access.status?.network;
+  const persistNetwork = async (n: NetworkStatus) => {
+    await a.persistNetwork(n);
+    lastNetwork = n;
+  };
+  const obs: CloudObservation = { uid: access.metadata.uid, generation: access.metadata.generation ?? 0, nextAt: now.getTime() + d.opts.resyncPeriodMs, ...(lastNetwork ? { networkStatus: lastNetwork } : {}) };
   const later = (ms: number | undefined) => {
     if (ms !== undefined) obs.nextAt = Math.min(obs.nextAt, now.getTime() + ms);
   };
@@ -119,7 +133,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   }
   const region = access.spec.registry.region ?? '';
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
-  const marker = cloudMarker(d.opts.clusterId, access.metadata.name);
+  const marker = cloudMarker(d.opts.clusterId, access);
 
   // 1. the instance (credentials depend on it for tokens, and for the registry domain when server is not set)
   const dependsOnInstance = !!access.spec.credentials.instanceToken || !access.spec.registry.server;
@@ -131,7 +145,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
       if (r.outcome) {
         if (mode !== 'None') {
           obs.network = r.outcome.condition;
-          obs.networkStatus = { ...r.outcome.status, mode };
+          obs.networkStatus = { ...lastNetwork, ...r.outcome.status, mode };
         }
         if (dependsOnInstance) obs.credentials = { ...r.outcome.condition, type: ConditionType.CredentialsReady };
         later(r.outcome.requeueAfterMs);
@@ -184,7 +198,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     if (mode === 'None') {
       obs.networkStatus = { mode };
     } else if (instance) {
-      const ctx = { cloud, access, marker, tagKey: CLOUD_TAG_KEY, persist: a.persistNetwork, warn: a.warn };
+      const ctx = { cloud, access, marker, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
       const out = mode === 'Private' ? await ensurePrivate(ctx, instance) : await ensurePublic(ctx, instance);
       obs.network = out.condition;
       obs.networkStatus = out.status;
@@ -195,7 +209,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   } catch (e) {
     const f = cloudFailure(e, `network.mode ${mode}`);
     obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: f.reason, message: f.message };
-    obs.networkStatus = prev ?? { mode };
+    obs.networkStatus = lastNetwork ?? { mode };
     later(f.retryMs);
   }
   return obs;
@@ -223,7 +237,7 @@ export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean>
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
   const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
-  const marker = cloudMarker(d.opts.clusterId, access.metadata.name);
+  const marker = cloudMarker(d.opts.clusterId, access);
   const registryId = access.spec.registry.instanceId;
   let done = true;
   if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {

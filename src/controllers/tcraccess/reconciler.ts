@@ -121,10 +121,10 @@ async function ensureSecret(access: TcrAccess, ns: string, want: SecretBody, d: 
   const body: SecretBody = { ...want, metadata: { ...want.metadata, namespace: ns } };
   const cached = d.caches.secrets.get(`${ns}/${name}`);
   const uid = access.metadata.uid;
-  const replace = async (rv: string, type: string | undefined) => {
+  const replace = async (rv: string, type: string | undefined, secretUid: string) => {
     if (type !== undefined && type !== body.type) {
-      // type is immutable: replace ours by delete + create
-      await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(ns, name), { uid: ownerUidOf(cached) ?? undefined }));
+      // type is immutable: replace ours by delete + create (precondition: exactly the Secret we looked at)
+      await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(ns, name), { uid: secretUid }));
       d.caches.secrets.assumeDeleted(`${ns}/${name}`);
       const created = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(secretPath(ns), body));
       d.caches.secrets.assume(created);
@@ -137,12 +137,10 @@ async function ensureSecret(access: TcrAccess, ns: string, want: SecretBody, d: 
     d.caches.secrets.assume(updated);
     log.info('Updated Secret', { namespace: ns, secret: name });
   };
-  const ownerUidOf = (s: CachedSecret | undefined) => (s ? s.metadata.uid : undefined);
-
   if (cached) {
     if (ownerUid(cached) !== uid) return { ok: false, changed: false };
     if (secretUpToDate(cached, body)) return { ok: true, changed: false };
-    await replace(cached.metadata.resourceVersion, cached.type);
+    await replace(cached.metadata.resourceVersion, cached.type, cached.metadata.uid);
     return { ok: true, changed: true };
   }
   try {
@@ -158,7 +156,7 @@ async function ensureSecret(access: TcrAccess, ns: string, want: SecretBody, d: 
     secretPath(ns, name),
   );
   if (ownerUid(existing) !== uid) return { ok: false, changed: false };
-  await replace(existing.metadata.resourceVersion, existing.type);
+  await replace(existing.metadata.resourceVersion, existing.type, existing.metadata.uid);
   return { ok: true, changed: true };
 }
 
@@ -257,6 +255,9 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   if (!access) {
     d.state.conflicts.delete(name);
     d.state.failures.delete(name);
+    d.state.cloud.delete(name);
+    d.state.probes.delete(name);
+    d.state.pullWrittenAt.delete(name);
     d.metrics.secretsManaged.remove({ tcraccess: name });
     d.metrics.conflicts.remove({ tcraccess: name });
     return;
@@ -308,7 +309,7 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   let cloud = d.state.cloud.get(name);
   if (needsCloud(access)) {
     const now = d.now().getTime();
-    if (!cloud || cloud.generation !== (access.metadata.generation ?? 0) || now >= cloud.nextAt) {
+    if (!cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || now >= cloud.nextAt) {
       const before = JSON.stringify([cloud?.server, cloud?.credentialsStatus]);
       let current: TcrAccess = access;
       cloud = await runCloud({
