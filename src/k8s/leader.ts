@@ -111,8 +111,10 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
     let lease: Lease | undefined;
+    // Every lease request is bounded by the renew deadline: a hung request must not keep a leader leading.
+    const signal = AbortSignal.timeout(this.o.renewDeadlineMs);
     try {
-      lease = await this.o.client.get<Lease>(this.path);
+      lease = await this.o.client.request<Lease>({ method: 'GET', path: this.path, signal });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -124,11 +126,11 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     if (!lease) {
-      this.current = await this.o.client.create<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${this.o.namespace}/leases`, {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.o.name, namespace: this.o.namespace },
-        spec,
+      this.current = await this.o.client.request<Lease>({
+        method: 'POST',
+        path: `/apis/coordination.k8s.io/v1/namespaces/${this.o.namespace}/leases`,
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec },
+        signal,
       });
       this.observe(this.current);
       return true;
@@ -144,7 +146,7 @@ export class LeaderElector {
     } else {
       spec.leaseTransitions = (lease.spec.leaseTransitions ?? 0) + 1;
     }
-    this.current = await this.o.client.replace<Lease>(this.path, { ...lease, spec });
+    this.current = await this.o.client.request<Lease>({ method: 'PUT', path: this.path, body: { ...lease, spec }, signal });
     this.observe(this.current);
     return true;
   }

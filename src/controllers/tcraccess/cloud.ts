@@ -10,6 +10,7 @@ import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import { isAlreadyExists } from '../../k8s/client.ts';
 import type { Deps } from './deps.ts';
+import { write } from './reconciler.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
 import { ensureToken, tokenSecretName, type CredentialsStatus, type TokenSecretBody } from './tokens.ts';
 
@@ -17,6 +18,8 @@ export interface CloudObservation {
   /** The TcrAccess (by UID) and generation this was observed for. */
   uid: string;
   generation: number;
+  /** resourceVersions of what the step read (cloud credentials, token Secret): a change re-runs it. */
+  inputs?: string;
   /** When the cloud should be looked at again (epoch ms). */
   nextAt: number;
   instance?: Instance;
@@ -80,15 +83,15 @@ async function storeTokenSecret(access: TcrAccess, body: TokenSecretBody, d: Dep
   const ns = d.opts.sourceNamespaces[0]!;
   const b = { ...body, metadata: { ...body.metadata, namespace: ns } };
   const path = `/api/v1/namespaces/${ns}/secrets`;
-  d.metrics.writes.inc({ resource: 'secrets', verb: 'create' });
   let stored: KubeObject;
   try {
-    stored = await d.client.create<KubeObject>(path, b);
+    stored = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(path, b));
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
     const cur = await d.client.get<{ metadata: { resourceVersion: string } }>(`${path}/${b.metadata.name}`);
-    d.metrics.writes.inc({ resource: 'secrets', verb: 'update' });
-    stored = await d.client.replace<KubeObject>(`${path}/${b.metadata.name}`, { ...b, metadata: { ...b.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    stored = await write(d, 'secrets', 'update', () =>
+      d.client.replace<KubeObject>(`${path}/${b.metadata.name}`, { ...b, metadata: { ...b.metadata, resourceVersion: cur.metadata.resourceVersion } }),
+    );
   }
   d.caches.sources.get(ns)?.assume(stored);
 }

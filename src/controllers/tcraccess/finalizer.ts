@@ -8,7 +8,7 @@ import { classify } from '../../k8s/errors.ts';
 import { cleanupCloud, cloudFailure } from './cloud.ts';
 import { accessKey, type Deps } from './deps.ts';
 import { addedEntries, FINALIZER, ownerUid } from './desired.ts';
-import { accessPath, errorMessage, patchServiceAccount, secretPath, writeStatusIfChanged } from './reconciler.ts';
+import { accessPath, errorMessage, patchServiceAccount, secretPath, write, writeStatusIfChanged } from './reconciler.ts';
 import { deletingStatus } from './status.ts';
 
 export const SKIP_CLEANUP_ANNOTATION = 'tcr.tke.dev/skip-cleanup';
@@ -61,8 +61,7 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
       })),
       ...(await forEachLimited(secrets, d.opts.cleanupConcurrency, async (s) => {
         try {
-          d.metrics.writes.inc({ resource: 'secrets', verb: 'delete' });
-          await d.client.delete(secretPath(s.metadata.namespace, s.metadata.name), { uid: s.metadata.uid });
+          await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(s.metadata.namespace, s.metadata.name), { uid: s.metadata.uid }));
           log.info('Deleted Secret', { namespace: s.metadata.namespace, secret: s.metadata.name });
         } catch (e) {
           if (!isNotFound(e)) throw e;
@@ -83,12 +82,13 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
   }
   // JSON patch with a test on the list: never drops a finalizer someone else added meanwhile.
   const finalizers = access.metadata.finalizers;
-  d.metrics.writes.inc({ resource: 'tcraccesses', verb: 'patch' });
   try {
-    await d.client.jsonPatch(accessPath(name), [
-      { op: 'test', path: '/metadata/finalizers', value: finalizers },
-      { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== FINALIZER) },
-    ]);
+    await write(d, 'tcraccesses', 'patch', () =>
+      d.client.jsonPatch(accessPath(name), [
+        { op: 'test', path: '/metadata/finalizers', value: finalizers },
+        { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== FINALIZER) },
+      ]),
+    );
   } catch (e) {
     if (isNotFound(e)) return;
     throw e;

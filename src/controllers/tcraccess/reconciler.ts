@@ -109,7 +109,8 @@ const recordConflict = (d: Deps, access: string, ns: string, conflict: boolean):
   return before !== conflict;
 };
 
-async function write<T>(d: Deps, resource: string, verb: string, fn: () => Promise<T>): Promise<T> {
+/** Every write of a reconcile goes through here: counted, and refused once this replica must stop writing. */
+export async function write<T>(d: Deps, resource: string, verb: string, fn: () => Promise<T>): Promise<T> {
   if (d.signal.aborted) throw new Error('stopped: not writing any more');
   d.metrics.writes.inc({ resource, verb });
   return fn();
@@ -309,7 +310,14 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   let cloud = d.state.cloud.get(name);
   if (needsCloud(access)) {
     const now = d.now().getTime();
-    if (!cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || now >= cloud.nextAt) {
+    // the cloud step also runs at once when what it reads changed: its API credentials or the token Secret
+    const opNs = d.opts.sourceNamespaces[0]!;
+    const cref = access.spec.cloudCredentials?.secretRef;
+    const inputs = [
+      cref ? d.caches.sources.get(cref.namespace)?.get(`${cref.namespace}/${cref.name}`)?.metadata.resourceVersion : '',
+      d.caches.sources.get(opNs)?.get(`${opNs}/${tokenSecretName(access.metadata.name)}`)?.metadata.resourceVersion,
+    ].join('|');
+    if (!cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || cloud.inputs !== inputs || now >= cloud.nextAt) {
       const before = JSON.stringify([cloud?.server, cloud?.credentialsStatus]);
       let current: TcrAccess = access;
       cloud = await runCloud({
@@ -327,6 +335,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
         },
         warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
       });
+      // inputs as read before the step: a token the step stored itself wakes it once more, harmlessly
+      cloud.inputs = inputs;
       d.state.cloud.set(name, cloud);
       access = current;
       // a new token or a newly learnt registry domain changes every Secret: fan out again

@@ -105,7 +105,13 @@ export async function ensureToken(ctx: TokenContext): Promise<TokenOutcome> {
   if (plan.mint) {
     const t = await cloud.createInstanceToken(registryId, type, ctx.marker);
     // stored before anything else happens: the Secret is the single source of the rollout
-    await ctx.store(tokenSecretBody(access, '', { ...t, type }, now));
+    try {
+      await ctx.store(tokenSecretBody(access, '', { ...t, type }, now));
+    } catch (e) {
+      // a token nobody can read is revoked at once (long-term ones would otherwise pile up on every retry)
+      if (t.tokenId) await cloud.deleteInstanceToken(registryId, t.tokenId).catch(() => undefined);
+      throw e;
+    }
     currentId = t.tokenId;
     expiresAtMs = t.expiresAtMs;
     issuedAt = now.toISOString();
