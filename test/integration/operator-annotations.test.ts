@@ -3,22 +3,13 @@
 // matchConditions, and pods created through the API server get the annotations. annotationMode
 // ClusterDefault is kept in kube-system/eks-config instead.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import YAML from 'yaml';
 import { HTTP_ANNOTATION, INSECURE_ANNOTATION } from '../../src/webhook/annotations.ts';
 import { eventually } from '../support/wait.ts';
+import { freePort } from '../support/registry.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
 import { accessPath, createAccess, createNamespace, getFixture, OPERATOR_NS, putSourceSecret, type Fixture } from '../support/fixture.ts';
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
 
 interface PodObj {
   metadata: { annotations?: Record<string, string> };

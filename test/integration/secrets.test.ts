@@ -6,17 +6,8 @@ import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import { eventually } from '../support/wait.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import { unb64 } from '../support/kube.ts';
-import net from 'node:net';
+import { freePort } from '../support/registry.ts';
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 import {
   accessPath,
   condition,
