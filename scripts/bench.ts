@@ -12,7 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TcrAccess } from '../src/api/v1alpha1/types.ts';
 import { KubeClient } from '../src/k8s/client.ts';
-import { forEachLimited } from '../src/controllers/tcraccess/finalizer.ts';
+import { forEachLimited } from '../src/k8s/limit.ts';
 import { REPO_ROOT, startControlPlane } from '../test/support/controlplane.ts';
 import { adminClient, applyObjects, b64, readYamlObjects } from '../test/support/kube.ts';
 import { startOperator } from '../test/support/operator.ts';

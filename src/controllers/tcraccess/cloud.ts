@@ -7,30 +7,12 @@ import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
-import type { KubeObject } from '../../k8s/informer.ts';
-import { isAlreadyExists } from '../../k8s/client.ts';
 import type { Deps } from './deps.ts';
-import { write } from './reconciler.ts';
+import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
-import { ensureToken, tokenSecretName, type CredentialsStatus, type TokenSecretBody } from './tokens.ts';
+import type { CloudObservation } from './observation.ts';
+import { ensureToken, tokenSecretName } from './tokens.ts';
 
-export interface CloudObservation {
-  /** The TcrAccess (by UID) and generation this was observed for. */
-  uid: string;
-  generation: number;
-  /** resourceVersions of what the step read (cloud credentials, token Secret): a change re-runs it. */
-  inputs?: string;
-  /** When the cloud should be looked at again (epoch ms). */
-  nextAt: number;
-  instance?: Instance;
-  /** registry.server derived from the instance when the spec leaves it out. */
-  server?: string;
-  network?: ConditionInput;
-  networkStatus?: NetworkStatus;
-  /** Set when the token is not usable. */
-  credentials?: ConditionInput;
-  credentialsStatus?: CredentialsStatus;
-}
 
 export const needsCloud = (a: TcrAccess): boolean =>
   !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
@@ -77,23 +59,6 @@ export function cloudCredentialsFor(access: TcrAccess, d: Deps): { source?: Clou
   const r = credentialsFromSecretData(s.data);
   if (!r.ok) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials): ${r.message}; it must hold SecretId and SecretKey`);
   return { source: { kind: 'static', ...r.credentials } };
-}
-
-async function storeTokenSecret(access: TcrAccess, body: TokenSecretBody, d: Deps): Promise<void> {
-  const ns = d.opts.sourceNamespaces[0]!;
-  const b = { ...body, metadata: { ...body.metadata, namespace: ns } };
-  const path = `/api/v1/namespaces/${ns}/secrets`;
-  let stored: KubeObject;
-  try {
-    stored = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(path, b));
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-    const cur = await d.client.get<{ metadata: { resourceVersion: string } }>(`${path}/${b.metadata.name}`);
-    stored = await write(d, 'secrets', 'update', () =>
-      d.client.replace<KubeObject>(`${path}/${b.metadata.name}`, { ...b, metadata: { ...b.metadata, resourceVersion: cur.metadata.resourceVersion } }),
-    );
-  }
-  d.caches.sources.get(ns)?.assume(stored);
 }
 
 export interface CloudStepArgs {
@@ -174,7 +139,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     try {
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(access, b, d), rolledOut: a.rolledOut, now });
+      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);

@@ -12,7 +12,8 @@ import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { SourceSecret } from './credentials.ts';
 import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } from './deps.ts';
 import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
-import { reconcileAccess, reconcileNamespace } from './reconciler.ts';
+import { reconcileNamespace } from './namespace.ts';
+import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
 import { toPendingPod, toPullEvent } from './pulls.ts';
 

@@ -7,7 +7,7 @@ import type { Informer } from '../../k8s/informer.ts';
 import type { Metrics } from '../../k8s/metrics.ts';
 import type { WorkQueue } from '../../k8s/queue.ts';
 import type { CloudFactory } from '../../cloud/tencent/port.ts';
-import type { CloudObservation } from './cloud.ts';
+import type { CloudObservation } from './observation.ts';
 import type { SourceSecret } from './credentials.ts';
 import type { PendingPod, PullEvent } from './pulls.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';

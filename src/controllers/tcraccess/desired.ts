@@ -162,6 +162,11 @@ export function serviceAccountSelected(access: TcrAccess, saName: string): boole
   return list.includes('*') || list.includes(saName);
 }
 
+/** The Secret name a ServiceAccount should reference for this TcrAccess, or undefined. */
+export function saTarget(access: TcrAccess, sa: CachedServiceAccount, secretOk: boolean): string | undefined {
+  return secretOk && serviceAccountSelected(access, sa.metadata.name) ? access.spec.imagePullSecret.name : undefined;
+}
+
 export function addedEntries(sa: CachedServiceAccount): Record<string, string> {
   const raw = sa.metadata.annotations?.[SA_ANNOTATION];
   if (!raw) return {};

@@ -2,7 +2,7 @@
 import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
 import { Defaults, type Condition, type TcrAccess, type TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import { setCondition, type ConditionInput } from '../../k8s/conditions.ts';
-import type { CloudObservation } from './cloud.ts';
+import type { CloudObservation } from './observation.ts';
 import type { CredentialsResult } from './credentials.ts';
 
 export interface Observation {
