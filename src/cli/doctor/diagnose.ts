@@ -24,7 +24,6 @@ export const VANTAGE_NOTE =
   'This command runs where you run it (a laptop or CI runner is not inside the cluster\'s VPC), so what this machine can or ' +
   'cannot reach says nothing about the path from the pods\' subnet to the registry.';
 
-
 /** The context chooser, and the TcrAccess objects it knows (their spec.registry settles the probe's transport). */
 export interface ContextInfo {
   choose: ContextFor;

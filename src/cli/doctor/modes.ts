@@ -9,6 +9,7 @@ import { UsageError, validateRegistry, type DoctorFlags, type Io } from './flags
 import { runProbe, withProbe, type ProbeSetup } from './probe.ts';
 import type { Finding, Report } from './report.ts';
 
+/** The TcrAccess context: --registry/--network-mode, the --tcraccess one, or (neither given) every TcrAccess readable. */
 async function contextFor(flags: DoctorFlags, cluster: KubeClient | undefined): Promise<ContextInfo> {
   const explicit = strip({ registry: flags.registry === undefined ? undefined : validateRegistry(flags.registry), networkMode: flags.networkMode });
   const named = flags.tcraccess && cluster ? await readTcrAccess(cluster, flags.tcraccess) : undefined;
@@ -17,6 +18,7 @@ async function contextFor(flags: DoctorFlags, cluster: KubeClient | undefined): 
   return { choose: contextChooser(explicit, named ? contextFromTcrAccess(named) : undefined, all.map(contextFromTcrAccess)), named, accesses: named ? [named] : all };
 }
 
+/** `doctor --message`: the pasted message (or stdin), diagnosed offline unless --tcraccess or --pull-secret needs the cluster. */
 export async function runMessage(flags: DoctorFlags, io: Io, setup: ProbeSetup | undefined): Promise<Report> {
   let message = flags.message ?? '';
   if (message === '-') message = await io.readStdin();
@@ -44,6 +46,7 @@ export async function runProbeOnly(flags: DoctorFlags, setup: ProbeSetup): Promi
   }
 }
 
+/** `doctor pod`: the Pod's waiting containers and its pull Events. */
 export async function runPod(name: string, namespace: string | undefined, flags: DoctorFlags, setup: ProbeSetup | undefined): Promise<Report> {
   const { client, namespace: defaultNs } = await connect(flags);
   const ns = namespace ?? defaultNs;
@@ -59,6 +62,7 @@ export async function runPod(name: string, namespace: string | undefined, flags:
   }
 }
 
+/** `doctor namespace`: every Pod of the namespace that waits on a pull (or has not started). */
 export async function runNamespace(ns: string, flags: DoctorFlags, setup: ProbeSetup | undefined): Promise<Report> {
   const { client } = await connect(flags);
   try {

@@ -355,11 +355,13 @@ export async function reachRegistry(input: ReachInput): Promise<{ ep: Endpoint }
         ? ' — no network path: a public address needs Internet egress (e.g. a NAT gateway) and, for TCR, the egress IP in the public-access whitelist; or use a private access link with internal DNS'
         : ' — no network path to this private address: check the private access link, VPC routes and security groups'
       : '';
-    return { reachable: {
-      status: false,
-      reason: allTimedOut ? 'Timeout' : 'ConnectFailed',
-      message: `cannot connect to ${srv.hostHeader} port ${srv.port}: ${failures.join('; ')}${hint}`,
-    } };
+    return {
+      reachable: {
+        status: false,
+        reason: allTimedOut ? 'Timeout' : 'ConnectFailed',
+        message: `cannot connect to ${srv.hostHeader} port ${srv.port}: ${failures.join('; ')}${hint}`,
+      },
+    };
   }
 
   const ep: Endpoint = { https: !plainHTTP, host: srv.host, port: srv.port, hostHeader: srv.hostHeader, address };
@@ -389,11 +391,13 @@ export async function reachRegistry(input: ReachInput): Promise<{ ep: Endpoint }
       const x = x509Message(hs.code ?? 'CERT_UNTRUSTED', hs.cert, srv.host);
       if (!trust.insecureSkipVerify) {
         record('tls', false, ms, `${x}`);
-        return { reachable: {
-          status: false,
-          reason: 'UntrustedCertificate',
-          message: `TLS certificate of ${srv.hostHeader} is not trusted: ${x}. Trust the issuing CA, or set registry.insecureSkipVerify: true`,
-        } };
+        return {
+          reachable: {
+            status: false,
+            reason: 'UntrustedCertificate',
+            message: `TLS certificate of ${srv.hostHeader} is not trusted: ${x}. Trust the issuing CA, or set registry.insecureSkipVerify: true`,
+          },
+        };
       }
       record('tls', true, ms, `${summary}; NOT verified (insecureSkipVerify): ${x}`);
     } else {
