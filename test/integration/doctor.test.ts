@@ -3,7 +3,7 @@
 // runs the CLI as a child process with an admin kubeconfig.
 import { runCli, type Run } from '../support/cli.ts';
 import assert from 'node:assert/strict';
-import type { Report } from '../../src/cli/doctor.ts';
+import type { Report } from '../../src/cli/doctor/report.ts';
 import { isNotFound } from '../../src/k8s/client.ts';
 import { accessPath, createNamespace, getFixture, type Fixture } from '../support/fixture.ts';
 import { CORPUS } from '../unit/diagnostics/corpus.ts';

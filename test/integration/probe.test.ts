@@ -14,7 +14,8 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { probeRegistry, type ProbeOptions, type ProbeResult } from '../../src/diagnostics/probe.ts';
+import { probeRegistry } from '../../src/diagnostics/probe.ts';
+import type { ProbeOptions, ProbeResult } from '../../src/diagnostics/probe/types.ts';
 import { ensureRegistryBinary, freePort, INSTALL, startRegistry, which, type Registry } from '../support/registry.ts';
 
 for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];

@@ -4,20 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  chooseProbeRegistry,
-  contextChooser,
-  diagnosePod,
-  probeFoundProblem,
-  PROBE_VANTAGE_NOTE,
-  renderText,
-  VANTAGE_NOTE,
-  type EventObj,
-  type Finding,
-  type PodObj,
-  type ProbeReport,
-  type Report,
-} from '../../../src/cli/doctor.ts';
+import type { EventObj, PodObj } from '../../../src/cli/doctor/cluster.ts';
+import { contextChooser, diagnosePod, VANTAGE_NOTE } from '../../../src/cli/doctor/diagnose.ts';
+import { chooseProbeRegistry, probeFoundProblem, PROBE_VANTAGE_NOTE } from '../../../src/cli/doctor/probe.ts';
+import { renderText } from '../../../src/cli/doctor/render.ts';
+import type { Finding, ProbeReport, Report } from '../../../src/cli/doctor/report.ts';
 import { CORPUS } from './corpus.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');

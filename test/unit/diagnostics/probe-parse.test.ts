@@ -1,7 +1,8 @@
 // Pure parts of the registry probe: WWW-Authenticate challenges, private-address detection, server and
 // image-reference parsing.
 import assert from 'node:assert/strict';
-import { isPrivateAddress, parseImageReference, parseServer, parseWwwAuthenticate } from '../../../src/diagnostics/probe.ts';
+import { isPrivateAddress, parseImageReference, parseServer } from '../../../src/diagnostics/probe/address.ts';
+import { parseWwwAuthenticate } from '../../../src/diagnostics/probe/challenge.ts';
 
 describe('probe: parseWwwAuthenticate', () => {
   it('parses a distribution/Harbor Bearer challenge with quoted parameters', () => {
