@@ -23,7 +23,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Condition, TcrAccess } from '../src/api/v1alpha1/types.ts';
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_UIN, startEmulator, type Seed, type TencentCloudEmulator } from '../src/cloud/emulator/index.ts';
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_UIN, startEmulator, type Seed, type TencentCloudEmulator } from '../emulator/index.ts';
 import type { CloudEndpoint } from '../src/cloud/tencent/credentials.ts';
 import { SdkCloudFactory } from '../src/cloud/tencent/factory.ts';
 import { ApiError, isNotFound, type KubeClient } from '../src/k8s/client.ts';

@@ -5,7 +5,7 @@
 // of the emulator's world, and on its call counts.
 import assert from 'node:assert/strict';
 import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
-import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type TencentCloudEmulator, type Seed } from '../../src/cloud/emulator/index.ts';
+import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type TencentCloudEmulator, type Seed } from '../../emulator/index.ts';
 import { eventually } from '../support/wait.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
 import { unb64 } from '../support/kube.ts';

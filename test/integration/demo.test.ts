@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { DEFAULT_SECRET_KEY } from '../../src/cloud/emulator/index.ts';
+import { DEFAULT_SECRET_KEY } from '../../emulator/index.ts';
 import { REPO_ROOT } from '../support/controlplane.ts';
 
 describe('npm run demo', function () {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { InstalledFault, WorldSnapshot } from '../../../src/cloud/emulator/index.ts';
+import type { InstalledFault, WorldSnapshot } from '../../../emulator/index.ts';
 import { expectCode, TcrClient, useEmulator, VpcClient } from './helpers.ts';
 
 describe('emulator: admin HTTP API', () => {
@@ -98,7 +98,7 @@ describe('emulator: standalone (npm run emulator)', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['src/cloud/emulator/main.ts', '--port', '0', '--seed', seedFile, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['emulator/main.ts', '--port', '0', '--seed', seedFile, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       let out = '';
       child.stdout.setEncoding('utf8');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startEmulator, type TencentCloudEmulator } from '../../../src/cloud/emulator/index.ts';
+import { startEmulator, type TencentCloudEmulator } from '../../../emulator/index.ts';
 import { clientsFor, expectCode, frozenNow, sdkError, TcrClient, useEmulator } from './helpers.ts';
 
 const REG = 'tcr-emu00001';

@@ -8,7 +8,7 @@ import exceptionModule from 'tencentcloud-sdk-nodejs/tencentcloud/common/excepti
 import stsModule from 'tencentcloud-sdk-nodejs/tencentcloud/services/sts/v20180813/sts_client.js';
 import tcrModule from 'tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_client.js';
 import vpcModule from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
-import { startEmulator, type EmulatorOptions, type TencentCloudEmulator } from '../../../src/cloud/emulator/index.ts';
+import { startEmulator, type EmulatorOptions, type TencentCloudEmulator } from '../../../emulator/index.ts';
 
 // The SDK sends every request through process.env.http_proxy when set (NO_PROXY is ignored).
 for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, signRequest, startEmulator } from '../../../src/cloud/emulator/index.ts';
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, signRequest, startEmulator } from '../../../emulator/index.ts';
 import { CommonClient, expectCode, TcrClient, useEmulator, VpcClient } from './helpers.ts';
 
 describe('emulator: TC3 signature, envelope and dispatch', () => {

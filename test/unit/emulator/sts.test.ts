@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientConfig, DynamicCredential } from 'tencentcloud-sdk-nodejs/tencentcloud/common/interface.js';
-import { defaultSeed, DEFAULT_UIN } from '../../../src/cloud/emulator/index.ts';
+import { defaultSeed, DEFAULT_UIN } from '../../../emulator/index.ts';
 import { expectCode, OIDCRoleArnCredential, sdkError, StsClient, TcrClient, useEmulator } from './helpers.ts';
 
 const ROLE_ARN = `qcs::cam::uin/${DEFAULT_UIN}:roleName/tcr-access-operator`;

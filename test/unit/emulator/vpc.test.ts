@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { defaultSeed, type Seed } from '../../../src/cloud/emulator/index.ts';
+import { defaultSeed, type Seed } from '../../../emulator/index.ts';
 import { expectCode, useEmulator } from './helpers.ts';
 
 const VPC = 'vpc-emu00001';

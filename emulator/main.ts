@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     .description('Local emulator of the Tencent Cloud API (TCR, VPC, STS) for tencentcloud-sdk-nodejs')
     .option('-p, --port <port>', 'port on the host (0 = any free port)', intArg, 9000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('-s, --seed <file>', 'world to load (YAML or JSON, see src/cloud/emulator/seed.ts)')
+    .option('-s, --seed <file>', 'world to load (YAML or JSON, see emulator/seed.ts)')
     .option('--delays <name=ms,...>', 'override asynchronous delays (link, nat, eipAllocate, ...)', delaysArg)
     .option('--no-rate-limits', 'disable per-action rate limits')
     .option('--lenient', 'accept unknown request parameters (no UnknownParameter)')
