@@ -67,6 +67,10 @@ export class Informer<T extends KubeObject> {
     this.synced = new Promise((r) => (this.syncedResolve = r));
   }
 
+  get name(): string {
+    return this.opts.name;
+  }
+
   get hasSynced(): boolean {
     return this.hasSyncedOnce;
   }
