@@ -76,6 +76,8 @@ export interface Deps {
 
 export const accessKey = (name: string): string => `a/${name}`;
 export const namespaceKey = (access: string, ns: string): string => `n/${access}/${ns}`;
+/** Prefix of every namespace key of one TcrAccess. */
+export const namespaceKeyPrefix = (access: string): string => `n/${access}/`;
 
 export type Key = { kind: 'access'; name: string } | { kind: 'namespace'; access: string; namespace: string };
 
