@@ -30,6 +30,8 @@ export interface InformerOptions<T> {
   /** List and watch PartialObjectMetadata only (e.g. Namespaces: labels are all we need). */
   metadataOnly?: boolean;
   transform: (raw: KubeObject) => T;
+  /** Objects (after transform) to keep; others are not cached (and a cached one that stops matching is removed). */
+  keep?: (obj: T) => boolean;
   logger: Logger;
   pageSize?: number;
   /** Server-side watch timeout; the client reconnects after it. */
@@ -129,8 +131,21 @@ export class Informer<T extends KubeObject> {
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
+    this.unindex(old, key);
+  }
+
+  /** Drops the key from its namespace's set, and the set once empty (thousands of namespaces come and go). */
+  private unindex(old: T, key: string): void {
     const ns = old.metadata?.namespace;
-    if (ns) this.byNamespace.get(ns)?.delete(key);
+    if (!ns) return;
+    const s = this.byNamespace.get(ns);
+    s?.delete(key);
+    if (s?.size === 0) this.byNamespace.delete(ns);
+  }
+
+  /** Namespaces with at least one cached object (the per-namespace index). */
+  get indexedNamespaces(): number {
+    return this.byNamespace.size;
   }
 
   get size(): number {
@@ -229,6 +244,10 @@ export class Informer<T extends KubeObject> {
   private upsert(raw: KubeObject): void {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
+    if (this.opts.keep && !this.opts.keep(obj)) {
+      this.remove(key);
+      return;
+    }
     const old = this.store.get(key);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.store.set(key, obj);
@@ -252,8 +271,7 @@ export class Informer<T extends KubeObject> {
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
-    const ns = old.metadata?.namespace;
-    if (ns) this.byNamespace.get(ns)?.delete(key);
+    this.unindex(old, key);
     for (const h of this.handlers) {
       try {
         h.delete?.(old);

@@ -15,7 +15,7 @@ import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type Cache
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { toPendingPod, toPullEvent } from './pulls.ts';
+import { aboutPull, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
@@ -103,8 +103,8 @@ export class TcrAccessController {
       ...(p.opts.diagnosePulls === false
         ? {}
         : {
-            pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' } }),
-            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' } }),
+            pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull }),
+            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull }),
           }),
     };
     this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
