@@ -36,6 +36,8 @@ export interface InformerOptions<T> {
   pageSize?: number;
   /** Server-side watch timeout; the client reconnects after it. */
   watchTimeoutSeconds?: number;
+  /** A watch with no event and no bookmark for this long is dead (the API server bookmarks about every minute). */
+  watchIdleTimeoutMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -44,6 +46,9 @@ export interface Handlers<T> {
   update?: (oldObj: T, newObj: T) => void;
   delete?: (obj: T) => void;
 }
+
+/** Two missed bookmarks and a half: a silently dead watch is restarted within about 2.5 minutes. */
+export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 export const keyOf = (o: KubeObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? ''));
 
@@ -193,7 +198,7 @@ export class Informer<T extends KubeObject> {
             else this.upsert(ev.object);
             if (rv) this.resourceVersion = rv;
           },
-          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: ((this.opts.watchTimeoutSeconds ?? 600) + 60) * 1000 },
+          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: this.opts.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS },
         );
       } catch (err) {
         if (signal.aborted) return;

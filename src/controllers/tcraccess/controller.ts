@@ -218,7 +218,8 @@ export class TcrAccessController {
       this.d.metrics.reconciles.inc({ kind, result: 'error' });
       switch (c.kind) {
         case 'conflict':
-          this.queue.add(key, 'fast');
+          // a stale cache: retried soon, but with per-key backoff, never a spin on repeated 409s
+          this.queue.addRateLimited(key);
           break;
         case 'throttled':
           this.queue.addAfter(key, c.retryAfterMs, 'bulk');
