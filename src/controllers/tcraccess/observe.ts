@@ -31,7 +31,14 @@ export function desiredFor(access: TcrAccess, d: Deps): Desired {
 export const ownedSecrets = (access: TcrAccess, ns: string, d: Deps): CachedSecret[] =>
   d.caches.secrets.inNamespace(ns).filter((s) => ownerUid(s) === access.metadata.uid && s.metadata.labels?.[TOKEN_ROLE_LABEL] !== TOKEN_ROLE);
 
-/** True when the namespace needs no write for this TcrAccess. */
+/**
+ * Without credentials (`want` undefined) a selected namespace keeps the Secret of ours it already has and
+ * the ServiceAccount entries pointing at it; everything else of ours there is removed all the same.
+ */
+export const keepsExistingSecret = (access: TcrAccess, ns: string, selected: boolean, d: Deps): boolean =>
+  selected && ownedSecrets(access, ns, d).some((s) => s.metadata.name === access.spec.imagePullSecret.name);
+
+/** True when the namespace needs no write for this TcrAccess (`want` undefined: no removal is due). */
 export function namespaceInSync(access: TcrAccess, ns: string, selected: boolean, want: SecretBody | undefined, d: Deps): boolean {
   const name = access.spec.imagePullSecret.name;
   const owned = ownedSecrets(access, ns, d);
@@ -41,6 +48,6 @@ export function namespaceInSync(access: TcrAccess, ns: string, selected: boolean
     const cur = d.caches.secrets.get(`${ns}/${name}`);
     if (!cur || !secretUpToDate(cur, want)) return false;
     secretOk = true;
-  }
+  } else if (!want) secretOk = keepsExistingSecret(access, ns, selected, d);
   return d.caches.serviceAccounts.inNamespace(ns).every((sa) => serviceAccountUpToDate(sa, access.metadata.name, saTarget(access, sa, secretOk)));
 }

@@ -47,9 +47,9 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
       desiredCount++;
       selectedNow.add(nsName);
     }
-    if (!desired.secret) continue;
+    // without credentials only removals are due (namespaceInSync then checks just those): never wait for them
     if (namespaceInSync(access, nsName, selected, desired.secret, d)) {
-      if (selected) ready++;
+      if (selected && desired.secret) ready++;
       failures.delete(nsName);
       if (!selected || !conflicts.has(nsName) || full) conflicts.delete(nsName);
       continue;
