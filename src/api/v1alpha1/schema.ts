@@ -147,7 +147,7 @@ export const LabelSelector = Type.Object(
     ),
     matchExpressions: Type.Optional(Type.Array(LabelSelectorRequirement, { maxItems: 32 })),
   },
-  { description: 'A label selector over Namespaces. {} selects every namespace.', 'x-kubernetes-map-type': 'atomic' },
+  { description: 'A label selector over Namespaces. {} selects every namespace but kube-system, kube-public and kube-node-lease.', 'x-kubernetes-map-type': 'atomic' },
 );
 
 export const NamespaceSelection = Type.Object(
@@ -159,7 +159,7 @@ export const NamespaceSelection = Type.Object(
     ),
   },
   {
-    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude.',
+    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude; a selector never selects kube-system, kube-public or kube-node-lease (name them to select them).',
     ...rules({ rule: 'has(self.names) || has(self.selector)', message: 'select namespaces with names, selector, or both (selector: {} selects every namespace)' }),
   },
 );
