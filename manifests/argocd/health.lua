@@ -13,6 +13,7 @@
 -- (checked by test/unit/argocd-health-sync.test.ts).
 local PERMANENT_REASONS = {
   ["SourceNotAllowed"] = true,
+  ["InvalidSpec"] = true,
   ["SourceSecretNotFound"] = true,
   ["SourceSecretInvalid"] = true,
   ["SecretConflict"] = true,

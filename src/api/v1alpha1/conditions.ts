@@ -63,6 +63,8 @@ export const Reason = {
   CloudRequestInvalid: 'CloudRequestInvalid',
   NoCloudCredentials: 'NoCloudCredentials',
   // any condition
+  /** A spec value the API server let through (no CEL, or stored before a rule existed) fails the schema. */
+  InvalidSpec: 'InvalidSpec',
   NotSupported: 'NotSupported',
   Unknown: 'Unknown',
 } as const;
@@ -78,6 +80,7 @@ export const PermanentReasons: readonly ReasonName[] = [
   Reason.SourceSecretInvalid,
   Reason.SecretConflict,
   Reason.NotSupported,
+  Reason.InvalidSpec,
   Reason.CleanupBlocked,
   Reason.InstanceNotFound,
   Reason.DnsFailed,

@@ -1,6 +1,8 @@
 // Observation of one TcrAccess from the caches (no writes): the credentials and the Secret it wants, which
 // Secrets of a namespace are its own, and whether a namespace is already in sync.
+import { Reason } from '../../api/v1alpha1/conditions.ts';
 import type { TcrAccess } from '../../api/v1alpha1/types.ts';
+import { specProblem } from '../../api/v1alpha1/validate.ts';
 import { resolveCredentials, type CredentialsResult } from './credentials.ts';
 import type { Deps } from './deps.ts';
 import { desiredSecret, dockerConfigJson, ownerUid, saTarget, secretUpToDate, serviceAccountUpToDate, type CachedSecret, type SecretBody } from './desired.ts';
@@ -14,6 +16,8 @@ export interface Desired {
 }
 
 export function desiredFor(access: TcrAccess, d: Deps): Desired {
+  const problem = specProblem(access.spec);
+  if (problem) return { credentials: { ok: false, reason: Reason.InvalidSpec, message: `The spec fails the TcrAccess schema: ${problem}` }, server: undefined, secret: undefined };
   const ref = access.spec.credentials.secretRef;
   const opNs = d.opts.sourceNamespaces[0]!;
   const source = access.spec.credentials.instanceToken

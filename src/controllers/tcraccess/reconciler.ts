@@ -3,6 +3,7 @@
 // writes status only when it changed. The walk goes one way: observe → desired → apply → status.
 import type { Logger } from 'winston';
 import { ApiVersion, Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import { specProblem } from '../../api/v1alpha1/validate.ts';
 import { addFinalizer, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
 import { needsCloud, runCloud } from './cloud.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
@@ -63,7 +64,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
 
   // The cloud (instance, token, network): one step when due, never blocking on a slow operation.
   let cloud = d.state.cloud.get(name);
-  if (needsCloud(access)) {
+  // a spec that fails the schema never reaches the cloud (removals above still happen)
+  if (needsCloud(access) && !specProblem(access.spec)) {
     const now = d.now().getTime();
     // the cloud step also runs at once when what it reads changed: its API credentials or the token Secret
     const opNs = d.opts.sourceNamespaces[0]!;
