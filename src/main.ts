@@ -53,6 +53,7 @@ export interface Flags {
   kubeApiBurst: number;
   workers: number;
   clusterId: string;
+  minTokenRotationPeriod: string;
   tencentcloudEndpoint?: string;
   tencentcloudProtocol: 'https://' | 'http://';
   tencentcloudStsEndpoint?: string;
@@ -98,6 +99,7 @@ export function buildCli(): Command {
     .option('--webhook-url <url>', 'reach the webhook at this URL instead of through --webhook-service (an operator outside the cluster)')
     .option('--webhook-ip-sans <list>', 'extra IP SANs of the webhook certificate (comma-separated)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean), [] as string[])
     .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
+    .option('--min-token-rotation-period <d>', 'long-term instance tokens are never rotated more often than this; a shorter rotationPeriod gives the reason RotationPeriodTooShort', '1h')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
 
@@ -118,6 +120,7 @@ export async function run(argv: string[]): Promise<void> {
     debounce: parseDuration(f.statusDebounce),
     shutdown: parseDuration(f.shutdownTimeout),
     cloudTimeout: parseDuration(f.tencentcloudTimeout),
+    minRotation: parseDuration(f.minTokenRotationPeriod),
   };
   if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
   const logger = createLogger(f.logLevel);
@@ -131,7 +134,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
-  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId };
+  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, minRotationMs: durations.minRotation };
   if (f.clusterId === 'default') {
     logger.warn('--cluster-id is not set: set it to the TKE cluster ID, so that the cloud resources of this cluster are told apart from those of other clusters using the same TCR instance (the marker also carries each TcrAccess UID)');
   }

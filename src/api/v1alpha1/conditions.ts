@@ -33,6 +33,8 @@ export const Reason = {
   TokenIssued: 'TokenIssued',
   TokenProvisioning: 'TokenProvisioning',
   WaitingForInstance: 'WaitingForInstance',
+  /** CredentialsReady stays True: rotationPeriod is below --min-token-rotation-period, the minimum is used. */
+  RotationPeriodTooShort: 'RotationPeriodTooShort',
   // NetworkReady
   NetworkNotManaged: 'NetworkNotManaged',
   PrivateLinkReady: 'PrivateLinkReady',

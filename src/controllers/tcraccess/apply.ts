@@ -16,6 +16,8 @@ import type { TokenSecretBody } from './tokens.ts';
 export const secretPath = (ns: string, name?: string) => `/api/v1/namespaces/${ns}/secrets${name ? `/${name}` : ''}`;
 export const serviceAccountPath = (ns: string, name: string) => `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
 export const accessPath = (name: string) => `/apis/tcr.tke.dev/v1alpha1/tcraccesses/${name}`;
+/** `<region>/<instanceId>` of the TCR instance a TcrAccess made things in (see cloud.ts recordedInstance). */
+export const CLOUD_INSTANCE_ANNOTATION = 'tcr.tke.dev/cloud-instance';
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -166,6 +168,15 @@ export async function removeFinalizer(access: TcrAccess, d: Deps): Promise<void>
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
+}
+
+/** Sets the cloud-instance annotation (ANN_CLOUD_INSTANCE in cloud.ts) at once; returns the stored object. */
+export async function recordCloudInstance(current: TcrAccess, value: string, d: Deps): Promise<TcrAccess> {
+  const updated = await write(d, 'tcraccesses', 'patch', () =>
+    d.client.mergePatch<TcrAccess>(accessPath(current.metadata.name), { metadata: { annotations: { [CLOUD_INSTANCE_ANNOTATION]: value } } }),
+  );
+  d.caches.accesses.assume(updated as unknown as KubeObject);
+  return updated;
 }
 
 /** Writes status.network at once (intent recorded before a cloud create); returns the stored object. */

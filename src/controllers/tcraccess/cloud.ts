@@ -8,14 +8,36 @@ import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { Deps } from './deps.ts';
-import { storeTokenSecret } from './apply.ts';
+import { CLOUD_INSTANCE_ANNOTATION, storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
 
 
+/**
+ * Annotation on the TcrAccess: `<region>/<instanceId>` of the TCR instance it made things in, written before
+ * the first cloud create. Unlike status it survives a backup restore, and unlike spec it survives an edit:
+ * what is left there (tokens, network) is found through it after the spec stops naming the instance.
+ */
+export const ANN_CLOUD_INSTANCE = CLOUD_INSTANCE_ANNOTATION;
+
+export interface CloudInstanceRef {
+  region: string;
+  instanceId: string;
+}
+
+/** The instance recorded in the annotation, if any. */
+export function recordedInstance(a: TcrAccess): CloudInstanceRef | undefined {
+  const v = a.metadata.annotations?.[ANN_CLOUD_INSTANCE];
+  const i = v?.lastIndexOf('/') ?? -1;
+  if (!v || i <= 0 || i === v.length - 1) return undefined;
+  return { region: v.slice(0, i), instanceId: v.slice(i + 1) };
+}
+
+export const instanceAnnotationValue = (r: CloudInstanceRef): string => `${r.region}/${r.instanceId}`;
+
 export const needsCloud = (a: TcrAccess): boolean =>
-  !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
+  !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None' || !!recordedInstance(a);
 
 /**
  * Identifies what this TcrAccess created in the cloud: cluster, name and the first 8 characters of its UID,
@@ -25,6 +47,19 @@ export const needsCloud = (a: TcrAccess): boolean =>
 export const cloudMarker = (clusterId: string, access: { metadata: { name: string; uid: string } }): string =>
   `tcr-access-operator:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
 export const CLOUD_TAG_KEY = 'tcr-access-operator';
+
+/** THE decision whether an instance token is this TcrAccess's (the only place it is made). */
+export const isOurToken = (t: { desc: string }, marker: string): boolean => t.desc === marker;
+
+/**
+ * Revokes every instance token of this TcrAccess on the instance except `keepId` (the current long-term
+ * token, if any), whatever the spec says now. Returns how many it revoked.
+ */
+export async function revokeOtherTokens(cloud: TencentCloud, registryId: string, marker: string, keepId: string | undefined): Promise<number> {
+  const others = (await cloud.describeInstanceTokens(registryId)).filter((t) => isOurToken(t, marker) && t.id !== keepId);
+  for (const t of others) await cloud.deleteInstanceToken(registryId, t.id);
+  return others.length;
+}
 
 /** The operator's reading of a cloud error: which reason, and when to look again. */
 export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
@@ -67,6 +102,9 @@ export interface CloudStepArgs {
   log: Logger;
   /** Writes status.network now (intent before a create). */
   persistNetwork: (n: NetworkStatus) => Promise<void>;
+  /** Writes the ANN_CLOUD_INSTANCE annotation now (before the first create on that instance). */
+  recordInstance: (value: string) => Promise<void>;
+  /** The current credentials are in every selected namespace that is otherwise healthy. */
   rolledOut: boolean;
   warn: (reason: string, message: string) => void;
 }
@@ -134,20 +172,34 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     obs.server = registryDomain(instance!, mode === 'Private' ? usePublicDomain : true);
   }
 
-  // 2. the instance token
-  if (access.spec.credentials.instanceToken) {
-    try {
+  // 2. the instance token, then every other token of ours on the instance once the current credentials
+  // are rolled out (whatever the spec says now: LongTerm, Temporary or secretRef)
+  let keepId: string | undefined;
+  const recorded = recordedInstance(access);
+  const here = access.spec.registry.instanceId ? { region, instanceId: access.spec.registry.instanceId } : recorded;
+  try {
+    if (access.spec.credentials.instanceToken && here) {
+      // recorded before the first mint, so that a token is found again after the spec stops naming the instance
+      if (recorded?.instanceId !== here.instanceId || recorded.region !== here.region) {
+        if (recorded) await revokeOtherTokens(d.cloud.client(recorded.region, creds.source!), recorded.instanceId, marker, undefined);
+        await a.recordInstance(instanceAnnotationValue(here));
+      }
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
+      const longTerm = access.spec.credentials.instanceToken.type === 'LongTerm';
+      const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurToken(t, marker)).map((t) => t.id)) : undefined;
+      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, minRotationMs: d.opts.minRotationMs, now, ...(liveTokenIds ? { liveTokenIds } : {}) });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);
-    } catch (e) {
-      const f = cloudFailure(e, 'Instance token');
-      obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
-      later(f.retryMs);
+      keepId = longTerm ? t.currentId : undefined;
     }
+    if (here && a.rolledOut && (await revokeOtherTokens(here.region === region ? cloud : d.cloud.client(here.region, creds.source!), here.instanceId, marker, keepId)) > 0) later(1_000);
+    else if (here && !a.rolledOut) later(5_000);
+  } catch (e) {
+    const f = cloudFailure(e, 'Instance token');
+    obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+    later(f.retryMs);
   }
 
   // 3. the network (and the clean-up of a previous mode, by deletionPolicy)
@@ -199,19 +251,24 @@ export function stillNeeded(access: TcrAccess, d: Deps): StillNeeded {
   return shared;
 }
 
-/** Cloud teardown on deletion: tokens always revoked; network resources by deletionPolicy. True when done. */
+/** Cloud teardown on deletion: tokens always revoked (found by marker, whatever the spec says); network resources by deletionPolicy. True when done. */
 export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
-  if (!needsCloud(access) || !d.cloud || !access.spec.registry.instanceId) return true;
+  if (!needsCloud(access) || !d.cloud) return true;
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
-  const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access);
+  const instances = new Map<string, CloudInstanceRef>();
+  const recorded = recordedInstance(access);
+  if (recorded) instances.set(instanceAnnotationValue(recorded), recorded);
+  if (access.spec.registry.instanceId) {
+    const r = { region: access.spec.registry.region ?? '', instanceId: access.spec.registry.instanceId };
+    instances.set(instanceAnnotationValue(r), r);
+  }
+  for (const r of instances.values()) await revokeOtherTokens(d.cloud.client(r.region, creds.source!), r.instanceId, marker, undefined);
+  if (!access.spec.registry.instanceId) return true;
+  const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
   const registryId = access.spec.registry.instanceId;
   let done = true;
-  if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {
-    const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
-    for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
-  }
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
     const n = access.status?.network;
     const shared = stillNeeded(access, d);

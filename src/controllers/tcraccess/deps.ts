@@ -24,6 +24,8 @@ export interface ControllerOptions {
   cleanupConcurrency: number;
   /** Identifies this cluster in the markers of cloud resources (tags, descriptions, token Desc). */
   clusterId: string;
+  /** The shortest long-term token rotation period used (--min-token-rotation-period). */
+  minRotationMs: number;
 }
 
 export interface Caches {

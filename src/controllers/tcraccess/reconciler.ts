@@ -4,7 +4,7 @@
 import type { Logger } from 'winston';
 import { ApiVersion, Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import { specProblem } from '../../api/v1alpha1/validate.ts';
-import { addFinalizer, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
+import { addFinalizer, recordCloudInstance, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
 import { needsCloud, runCloud } from './cloud.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, FINALIZER, isSelected, isTerminating } from './desired.ts';
@@ -36,6 +36,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   const failures = d.state.failures.get(name) ?? new Map<string, string>();
   let desiredCount = 0;
   let ready = 0;
+  // selected namespaces still waiting for the current Secret (not in sync, not failing, not in conflict)
+  let pending = 0;
   const selectedNow = new Set<string>();
   let scanned = 0;
   for (const ns of d.caches.namespaces.values()) {
@@ -55,6 +57,7 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
       if (!selected || !conflicts.has(nsName) || full) conflicts.delete(nsName);
       continue;
     }
+    if (selected && !conflicts.has(nsName) && !failures.has(nsName)) pending++;
     // Known conflicts are retried on the periodic resync only, so a quiet cluster stays quiet.
     if (conflicts.has(nsName) && !full) continue;
     d.queue.add(namespaceKey(name, nsName), 'bulk');
@@ -81,10 +84,16 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
         access,
         d,
         log,
-        rolledOut: !!desired.secret && ready === desiredCount && conflicts.size === 0,
+        // rolled out: in every selected namespace that is otherwise healthy (one failing for another reason,
+        // or in conflict, never blocks a rotation forever)
+        rolledOut: !!desired.secret && pending === 0,
         persistNetwork: async (n: NetworkStatus) => {
           current = await writeNetworkStatus(current, n, d);
           log.info('Recorded intent in status before a cloud create', { network: n.mode });
+        },
+        recordInstance: async (value: string) => {
+          current = await recordCloudInstance(current, value, d);
+          log.info('Recorded the TCR instance before a cloud create', { instance: value });
         },
         warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
       });
