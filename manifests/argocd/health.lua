@@ -14,6 +14,8 @@
 local PERMANENT_REASONS = {
   ["SourceNotAllowed"] = true,
   ["InvalidSpec"] = true,
+  ["ServerNotInstanceDomain"] = true,
+  ["AmbientCredentialsDisabled"] = true,
   ["SourceSecretNotFound"] = true,
   ["SourceSecretInvalid"] = true,
   ["SecretConflict"] = true,

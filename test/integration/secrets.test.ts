@@ -248,6 +248,25 @@ describe('image-pull Secrets (real API server, operator process)', function () {
     await f.admin.delete(accessPath('not-allowed'));
   });
 
+  it("refuses another TcrAccess's token Secret (any Secret the operator made) as a source", async () => {
+    await f.admin.create(`/api/v1/namespaces/${OPERATOR_NS}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tcra-token-victim', labels: { 'app.kubernetes.io/managed-by': 'tcr-access-operator', 'tcr.tke.dev/access': 'victim', 'tcr.tke.dev/role': 'token-source' } },
+      type: 'Opaque',
+      data: { username: Buffer.from('100012345678').toString('base64'), password: Buffer.from('victims-token').toString('base64') },
+    });
+    await createAccess(f.admin, 'thief', { ...spec({ name: 'stolen-pull', namespaces: { names: ['s-other'] } }), credentials: { secretRef: { namespace: OPERATOR_NS, name: 'tcra-token-victim' } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'thief');
+      assert.equal(condition(a, 'CredentialsReady')?.reason, 'SourceNotAllowed');
+      assert.match(condition(a, 'CredentialsReady')?.message ?? '', /made by the operator/);
+    });
+    assert.equal(await getOrUndefined(f.admin, '/api/v1/namespaces/s-other/secrets/stolen-pull'), undefined);
+    await f.admin.delete(accessPath('thief'));
+    await f.admin.delete(`/api/v1/namespaces/${OPERATOR_NS}/secrets/tcra-token-victim`);
+  });
+
   it('never reports success for a cloud spec it cannot reach', async () => {
     // no Tencent Cloud endpoint is reachable from this operator: the conditions must say so
     await createAccess(f.admin, 'unreachable', {

@@ -35,6 +35,10 @@ export const Reason = {
   WaitingForInstance: 'WaitingForInstance',
   /** CredentialsReady stays True: rotationPeriod is below --min-token-rotation-period, the minimum is used. */
   RotationPeriodTooShort: 'RotationPeriodTooShort',
+  /** registry.server is not a domain of the instance whose token would be sent there. */
+  ServerNotInstanceDomain: 'ServerNotInstanceDomain',
+  /** The TcrAccess has no cloudCredentials and --cloud-ambient-credentials=false. */
+  AmbientCredentialsDisabled: 'AmbientCredentialsDisabled',
   // NetworkReady
   NetworkNotManaged: 'NetworkNotManaged',
   PrivateLinkReady: 'PrivateLinkReady',
@@ -83,6 +87,8 @@ export const PermanentReasons: readonly ReasonName[] = [
   Reason.SecretConflict,
   Reason.NotSupported,
   Reason.InvalidSpec,
+  Reason.ServerNotInstanceDomain,
+  Reason.AmbientCredentialsDisabled,
   Reason.CleanupBlocked,
   Reason.InstanceNotFound,
   Reason.DnsFailed,

@@ -6,6 +6,7 @@ import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
 import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
+import { operatorMade } from './credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { Deps } from './deps.ts';
 import { CLOUD_INSTANCE_ANNOTATION, storeTokenSecret } from './apply.ts';
@@ -84,13 +85,17 @@ export function cloudFailure(e: unknown, what: string): { reason: string; messag
 /** API credentials for this TcrAccess: its cloudCredentials Secret, else the operator's default chain. */
 export function cloudCredentialsFor(access: TcrAccess, d: Deps): { source?: CloudCredentialSource; problem?: ConditionInput } {
   const ref = access.spec.cloudCredentials?.secretRef;
-  if (!ref) return { source: { kind: 'default' } };
   const bad = (reason: string, message: string) => ({ problem: { type: ConditionType.NetworkReady, status: 'False' as const, reason, message } });
+  if (!ref) {
+    if (d.opts.ambientCredentials) return { source: { kind: 'default' } };
+    return bad(Reason.AmbientCredentialsDisabled, "spec.cloudCredentials is not set and the operator's own cloud identity serves no TcrAccess (--cloud-ambient-credentials=false): set cloudCredentials.secretRef");
+  }
   if (!d.opts.sourceNamespaces.includes(ref.namespace)) {
     return bad(Reason.SourceNotAllowed, `cloudCredentials.secretRef must be in the operator's namespace or --source-namespaces; "${ref.namespace}" is not allowed`);
   }
   const s = d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`);
   if (!s) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials) not found`);
+  if (operatorMade(s)) return bad(Reason.SourceNotAllowed, `Secret ${ref.namespace}/${ref.name} was made by the operator: it is never a credentials source`);
   const r = credentialsFromSecretData(s.data);
   if (!r.ok) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials): ${r.message}; it must hold SecretId and SecretKey`);
   return { source: { kind: 'static', ...r.credentials } };
@@ -260,7 +265,9 @@ export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean>
   const instances = new Map<string, CloudInstanceRef>();
   const recorded = recordedInstance(access);
   if (recorded) instances.set(instanceAnnotationValue(recorded), recorded);
-  if (access.spec.registry.instanceId) {
+  // the annotation is written before the first token; objects from before it existed: the spec's instance when it names long-term tokens
+  const longTermSaid = access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken';
+  if (access.spec.registry.instanceId && longTermSaid) {
     const r = { region: access.spec.registry.region ?? '', instanceId: access.spec.registry.instanceId };
     instances.set(instanceAnnotationValue(r), r);
   }

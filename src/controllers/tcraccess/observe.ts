@@ -5,6 +5,7 @@ import type { TcrAccess } from '../../api/v1alpha1/types.ts';
 import { specProblem } from '../../api/v1alpha1/validate.ts';
 import { resolveCredentials, type CredentialsResult } from './credentials.ts';
 import type { Deps } from './deps.ts';
+import { instanceDomains } from './network.ts';
 import { desiredSecret, dockerConfigJson, ownerUid, saTarget, secretUpToDate, serviceAccountUpToDate, type CachedSecret, type SecretBody } from './desired.ts';
 import { TOKEN_ROLE, TOKEN_ROLE_LABEL, tokenSecretName } from './tokens.ts';
 
@@ -25,8 +26,9 @@ export function desiredFor(access: TcrAccess, d: Deps): Desired {
     : ref
       ? d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`)
       : undefined;
-  const server = access.spec.registry.server ?? d.state.cloud.get(access.metadata.name)?.server;
-  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces), server);
+  const cloud = d.state.cloud.get(access.metadata.name);
+  const server = access.spec.registry.server ?? cloud?.server;
+  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces), server, cloud?.instance ? instanceDomains(cloud.instance) : undefined);
   const secret = credentials.ok && server ? desiredSecret(access, '', server, dockerConfigJson(server, credentials.auth)) : undefined;
   return { credentials, server, secret };
 }
