@@ -30,7 +30,7 @@ function seed(): Seed {
         oidcProviders: ['cls-test-oidc'],
         webIdentityTokens: ['projected-sa-token-for-tests'],
         registries: [
-          { id: REGISTRY, name: 'emulator', type: 'premium' },
+          { id: REGISTRY, name: 'emulator', type: 'premium', customDomains: ['tcr.corp.example'] },
           { id: 'tcr-basic001', name: 'small', type: 'basic' },
         ],
         vpcs: [
@@ -91,7 +91,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     emu = await startEmulator({ seed: seed(), delays: { link: 1500, externalEndpoint: 800, nat: 1000 } });
     await putSourceSecret(f.admin, OPERATOR_NS, 'robot-cloud', { username: 'robot', password: 'cloud-test-pass' });
     await putSourceSecret(f.admin, OPERATOR_NS, 'tencentcloud', { SecretId: DEFAULT_SECRET_ID, SecretKey: DEFAULT_SECRET_KEY });
-    for (const ns of ['c-private', 'c-token', 'c-public', 'c-auth', 'c-storm', 'c-long', 'c-basic', 'c-crash', 'c-rotate', 'c-switch']) await createNamespace(f.admin, ns, {}, ['default']);
+    for (const ns of ['c-private', 'c-token', 'c-public', 'c-auth', 'c-storm', 'c-long', 'c-basic', 'c-crash', 'c-rotate', 'c-switch', 'c-domain']) await createNamespace(f.admin, ns, {}, ['default']);
     op = start();
   });
 
@@ -270,6 +270,31 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     await f.admin.delete(accessPath('switch'));
     await gone('switch');
     assert.equal(ours().length, 0, 'revoked on deletion');
+  });
+
+  it("an instance token is only rendered for the instance's own domains (public, -vpc, custom)", async () => {
+    const at = () => getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-domain/secrets/d-pull');
+    await createAccess(f.admin, 'domain', {
+      ...base('d-pull', 'c-domain'),
+      registry: { instanceId: REGISTRY, region: 'ap-guangzhou', server: 'evil.example.com' },
+      credentials: { instanceToken: { type: 'Temporary' } },
+      diagnostics: { probe: { enabled: true } },
+    });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'domain');
+      assert.equal(condition(a, 'CredentialsReady')?.reason, 'ServerNotInstanceDomain', JSON.stringify(condition(a, 'CredentialsReady')));
+      assert.match(condition(a, 'CredentialsReady')!.message, /emulator-vpc\.tencentcloudcr\.com/);
+      assert.equal(condition(a, 'Ready')?.status, 'False');
+      assert.notEqual(condition(a, 'CredentialsAccepted')?.reason, 'CredentialsAccepted');
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    assert.equal(await at(), undefined, 'no Secret with the token for another host');
+    // a custom domain of the instance is one of its own
+    await f.admin.mergePatch(accessPath('domain'), { spec: { registry: { server: 'tcr.corp.example' }, diagnostics: null } });
+    await ready('domain');
+    const s = await at();
+    assert.ok(JSON.parse(unb64(s!.data['.dockerconfigjson']!)).auths['tcr.corp.example']);
+    await f.admin.delete(accessPath('domain'));
+    await gone('domain');
   });
 
   it('Public: opens the endpoint, creates a tagged NAT gateway with an EIP, routes the subnet, whitelists; Delete tears down in order', async () => {

@@ -10,7 +10,7 @@ import { operatorMade } from './credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { Deps } from './deps.ts';
 import { CLOUD_INSTANCE_ANNOTATION, storeTokenSecret } from './apply.ts';
-import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
+import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, instanceDomains, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
 
@@ -175,6 +175,17 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     obs.instance = instance;
     const usePublicDomain = access.spec.network?.private?.dns?.usePublicDomain !== false;
     obs.server = registryDomain(instance!, mode === 'Private' ? usePublicDomain : true);
+    // an instance token goes only to the instance's own domains: a custom one is looked up when named
+    const server = access.spec.registry.server;
+    if (access.spec.credentials.instanceToken && server && !instanceDomains(instance!).includes(server)) {
+      try {
+        obs.customDomains = await cloud.describeCustomizedDomains(instance!.registryId);
+      } catch (e) {
+        const f = cloudFailure(e, 'DescribeInstanceCustomizedDomain');
+        obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+        later(f.retryMs);
+      }
+    }
   }
 
   // 2. the instance token, then every other token of ours on the instance once the current credentials

@@ -46,7 +46,7 @@ export function registryDomain(instance: Instance, usePublicDomain: boolean): st
   return usePublicDomain ? instance.publicDomain || `${instance.name}.tencentcloudcr.com` : `${instance.name}-vpc.tencentcloudcr.com`;
 }
 
-/** The domains of a TCR instance an instance token may be sent to: public and -vpc (custom domains: not yet). */
+/** The standard domains of a TCR instance (public and -vpc); its custom domains come from DescribeInstanceCustomizedDomain. */
 export const instanceDomains = (instance: Instance): string[] => [registryDomain(instance, true), registryDomain(instance, false)];
 
 export async function checkInstance(cloud: TencentCloud, access: TcrAccess): Promise<{ instance?: Instance; outcome?: NetworkOutcome }> {

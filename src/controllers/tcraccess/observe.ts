@@ -28,7 +28,7 @@ export function desiredFor(access: TcrAccess, d: Deps): Desired {
       : undefined;
   const cloud = d.state.cloud.get(access.metadata.name);
   const server = access.spec.registry.server ?? cloud?.server;
-  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces), server, cloud?.instance ? instanceDomains(cloud.instance) : undefined);
+  const credentials = resolveCredentials(access, source, new Set(d.opts.sourceNamespaces), server, cloud?.instance ? [...instanceDomains(cloud.instance), ...(cloud.customDomains ?? [])] : undefined);
   const secret = credentials.ok && server ? desiredSecret(access, '', server, dockerConfigJson(server, credentials.auth)) : undefined;
   return { credentials, server, secret };
 }
