@@ -80,6 +80,8 @@ export interface SeedRegistry {
   dns?: Array<{ vpcId: string; usePublicDomain: boolean }>;
   /** Existing long-term tokens. */
   tokens?: Array<{ id?: string; desc?: string; token?: string; enabled?: boolean }>;
+  /** Custom domains (DescribeInstanceCustomizedDomain). */
+  customDomains?: string[];
 }
 
 export interface SeedAddress {
@@ -350,6 +352,7 @@ function seedRegistry(world: World, acc: Account, sr: SeedRegistry, defRegion: s
     dns: new Map(),
     tokens: new Map(),
     tempTokens: [],
+    customDomains: [...(sr.customDomains ?? [])],
   };
   for (const l of sr.links ?? []) {
     const subnet = acc.subnets.get(l.subnetId);

@@ -22,6 +22,8 @@ import type {
   DescribeInstancesResponse,
   DescribeInstanceTokenRequest,
   DescribeInstanceTokenResponse,
+  DescribeInstanceCustomizedDomainRequest,
+  DescribeInstanceCustomizedDomainResponse,
   DescribeInternalEndpointDnsStatusRequest,
   DescribeInternalEndpointDnsStatusResponse,
   DescribeInternalEndpointsRequest,
@@ -320,6 +322,13 @@ export function describeInstanceToken(ctx: CallContext, req: DescribeInstanceTok
   return { TotalCount: p.total, Tokens: tokens };
 }
 
+export function describeInstanceCustomizedDomain(ctx: CallContext, req: DescribeInstanceCustomizedDomainRequest): Reply<DescribeInstanceCustomizedDomainResponse> {
+  const reg = registryOf(ctx, req.RegistryId);
+  const { offset, limit } = tcrPaging(req.Offset, req.Limit);
+  const p = page(reg.customDomains, offset, limit);
+  return { TotalCount: p.total, DomainInfoList: p.items.map((d) => ({ RegistryId: reg.id, CertId: 'emulator-cert', DomainName: d, Status: 'SUCCESS' })) };
+}
+
 export function deleteInstanceToken(ctx: CallContext, req: DeleteInstanceTokenRequest): Reply<DeleteInstanceTokenResponse> {
   const reg = registryOf(ctx, req.RegistryId);
   if (!reg.tokens.delete(req.TokenId)) fail('InvalidParameter', `The token \`${req.TokenId}\` does not exist.`);
@@ -427,6 +436,11 @@ export const tcrActions: ActionTable<TcrClient> = {
     mutating: false,
     schema: { RegistryId: REGISTRY_ID, Limit: { type: 'integer', required: false }, Offset: { type: 'integer', required: false } },
     handler: describeInstanceToken,
+  },
+  DescribeInstanceCustomizedDomain: {
+    mutating: false,
+    schema: { RegistryId: REGISTRY_ID, Limit: { type: 'integer', required: false }, Offset: { type: 'integer', required: false } },
+    handler: describeInstanceCustomizedDomain,
   },
   DeleteInstanceToken: {
     mutating: true,

@@ -144,6 +144,7 @@ export interface RegistryState {
   dns: Map<string, DnsState>;
   tokens: Map<string, TokenState>;
   tempTokens: TempTokenState[];
+  customDomains: string[];
 }
 
 export interface VpcState {

@@ -31,6 +31,10 @@ const positiveInt = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
   return n;
 };
+const booleanFlag = (name: string) => (v: string) => {
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new Error(`--${name} must be true or false, got "${v}"`);
+};
 const positiveNumber = (name: string) => (v: string) => {
   const n = Number(v);
   if (!(n > 0)) throw new Error(`--${name} must be a positive number, got "${v}"`);
@@ -53,6 +57,8 @@ export interface Flags {
   kubeApiBurst: number;
   workers: number;
   clusterId: string;
+  minTokenRotationPeriod: string;
+  cloudAmbientCredentials: boolean;
   tencentcloudEndpoint?: string;
   tencentcloudProtocol: 'https://' | 'http://';
   tencentcloudStsEndpoint?: string;
@@ -102,6 +108,8 @@ export function buildCli(): Command {
     .option('--webhook-ip-sans <list>', 'extra IP SANs of the webhook certificate (comma-separated)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean), [] as string[])
     .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
     .option('--no-diagnose-pulls', 'do not watch Pending Pods and Failed Pod Events (no PullHealthy); the operator then needs no Pod or Event read access (see README, RBAC)')
+    .option('--cloud-ambient-credentials <bool>', "the operator's own cloud identity (environment, TKE pod identity, CVM role) serves TcrAccess objects without cloudCredentials", booleanFlag('cloud-ambient-credentials'), true)
+    .option('--min-token-rotation-period <d>', 'long-term instance tokens are never rotated more often than this; a shorter rotationPeriod gives the reason RotationPeriodTooShort', '1h')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
 
@@ -123,6 +131,7 @@ export async function run(argv: string[]): Promise<void> {
     shutdown: parseDuration(f.shutdownTimeout),
     cloudTimeout: parseDuration(f.tencentcloudTimeout),
     cacheSync: parseDuration(f.cacheSyncTimeout),
+    minRotation: parseDuration(f.minTokenRotationPeriod),
   };
   if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
   const logger = createLogger(f.logLevel);
@@ -136,7 +145,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
-  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, diagnosePulls: f.diagnosePulls };
+  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, minRotationMs: durations.minRotation, ambientCredentials: f.cloudAmbientCredentials, diagnosePulls: f.diagnosePulls };
   if (f.clusterId === 'default') {
     logger.warn('--cluster-id is not set: set it to the TKE cluster ID, so that the cloud resources of this cluster are told apart from those of other clusters using the same TCR instance (the marker also carries each TcrAccess UID)');
   }

@@ -13,6 +13,9 @@
 -- (checked by test/unit/argocd-health-sync.test.ts).
 local PERMANENT_REASONS = {
   ["SourceNotAllowed"] = true,
+  ["InvalidSpec"] = true,
+  ["ServerNotInstanceDomain"] = true,
+  ["AmbientCredentialsDisabled"] = true,
   ["SourceSecretNotFound"] = true,
   ["SourceSecretInvalid"] = true,
   ["SecretConflict"] = true,

@@ -30,7 +30,7 @@ function seed(): Seed {
         oidcProviders: ['cls-test-oidc'],
         webIdentityTokens: ['projected-sa-token-for-tests'],
         registries: [
-          { id: REGISTRY, name: 'emulator', type: 'premium' },
+          { id: REGISTRY, name: 'emulator', type: 'premium', customDomains: ['tcr.corp.example'] },
           { id: 'tcr-basic001', name: 'small', type: 'basic' },
         ],
         vpcs: [
@@ -64,7 +64,8 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     startOperator({
       kubeconfig: f.operatorKubeconfig,
       namespace: OPERATOR_NS,
-      args: [`--tencentcloud-endpoint=${emu.endpoint}`, '--tencentcloud-protocol=http://', '--tencentcloud-timeout=3s', '--cluster-id=cls-test', ...extra],
+      // the minimum rotation period is lowered so that rotations happen within a test
+      args: [`--tencentcloud-endpoint=${emu.endpoint}`, '--tencentcloud-protocol=http://', '--tencentcloud-timeout=3s', '--cluster-id=cls-test', '--min-token-rotation-period=15s', ...extra],
       env,
     });
   const world = () => emu.snapshot().accounts[0]!;
@@ -90,7 +91,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     emu = await startEmulator({ seed: seed(), delays: { link: 1500, externalEndpoint: 800, nat: 1000 } });
     await putSourceSecret(f.admin, OPERATOR_NS, 'robot-cloud', { username: 'robot', password: 'cloud-test-pass' });
     await putSourceSecret(f.admin, OPERATOR_NS, 'tencentcloud', { SecretId: DEFAULT_SECRET_ID, SecretKey: DEFAULT_SECRET_KEY });
-    for (const ns of ['c-private', 'c-token', 'c-public', 'c-auth', 'c-storm', 'c-long', 'c-basic', 'c-crash']) await createNamespace(f.admin, ns, {}, ['default']);
+    for (const ns of ['c-private', 'c-token', 'c-public', 'c-auth', 'c-storm', 'c-long', 'c-basic', 'c-crash', 'c-rotate', 'c-switch', 'c-domain']) await createNamespace(f.admin, ns, {}, ['default']);
     op = start();
   });
 
@@ -194,6 +195,106 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     await f.admin.delete(accessPath('longterm'));
     await gone('longterm');
     assert.equal(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/longterm/')).length, 0, 'revoked on deletion');
+  });
+
+  it('a rotationPeriod below the minimum never piles tokens up: the minimum is used, RotationPeriodTooShort says so', async function () {
+    this.timeout(150_000);
+    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/rotate/'));
+    let most = 0;
+    const sample = () => (most = Math.max(most, ours().length));
+    await createAccess(f.admin, 'rotate', { ...base('r-pull', 'c-rotate'), credentials: { instanceToken: { type: 'LongTerm', rotationPeriod: '0m' } } });
+    const a1 = await eventually(async () => {
+      sample();
+      const a = await getAccess(f.admin, 'rotate');
+      assert.equal(condition(a, 'CredentialsReady')?.reason, 'RotationPeriodTooShort', JSON.stringify(condition(a, 'CredentialsReady')));
+      assert.equal(condition(a, 'CredentialsReady')?.status, 'True');
+      assert.match(condition(a, 'CredentialsReady')!.message, /below the minimum/);
+      assert.equal(condition(a, 'Ready')?.status, 'True');
+      assert.ok(a.status?.credentials?.tokenId);
+      return a;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const first = a1.status!.credentials!;
+    // the next rotation comes after the minimum (15 s), not on every cloud step
+    const a2 = await eventually(async () => {
+      sample();
+      const a = await getAccess(f.admin, 'rotate');
+      assert.notEqual(a.status?.credentials?.tokenId, first.tokenId, 'rotated');
+      return a;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    const second = a2.status!.credentials!;
+    assert.ok(Date.parse(second.rotatedAt!) - Date.parse(first.rotatedAt!) >= 14_000, `rotated after ${Date.parse(second.rotatedAt!) - Date.parse(first.rotatedAt!)} ms`);
+    // once the new token is rolled out every other token of ours is revoked
+    await eventually(async () => {
+      sample();
+      const a = await getAccess(f.admin, 'rotate');
+      assert.deepEqual(ours().map((t) => t.id), [a.status!.credentials!.tokenId]);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.ok(most <= 2, `at most one token not yet rolled out besides the current one (saw ${most})`);
+    await f.admin.delete(accessPath('rotate'));
+    await gone('rotate');
+    assert.equal(ours().length, 0, 'revoked on deletion');
+  });
+
+  it('long-term tokens are revoked after a switch to Temporary or secretRef, and on deletion whatever the spec says', async function () {
+    this.timeout(150_000);
+    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/switch/'));
+    const longTerm: TcrAccessSpec = { ...base('sw-pull', 'c-switch'), credentials: { instanceToken: { type: 'LongTerm' } } };
+    await createAccess(f.admin, 'switch', longTerm);
+    await ready('switch');
+    assert.equal(ours().length, 1);
+    // LongTerm → Temporary: the long-term token is revoked once the temporary one is everywhere
+    await f.admin.mergePatch(accessPath('switch'), { spec: { credentials: { instanceToken: { type: 'Temporary' } } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'switch');
+      assert.equal(a.status?.credentials?.source, 'TemporaryToken');
+      assert.equal(ours().length, 0, 'long-term token revoked');
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    // back to LongTerm, then → secretRef without any instance in the spec: found through the annotation
+    await f.admin.mergePatch(accessPath('switch'), { spec: { credentials: { instanceToken: { type: 'LongTerm' } } } });
+    await eventually(async () => assert.equal(ours().length, 1), { timeoutMs: 30_000, intervalMs: 250 });
+    await ready('switch');
+    const a = await getAccess(f.admin, 'switch');
+    assert.equal(a.metadata.annotations?.['tcr.tke.dev/cloud-instance'], `ap-guangzhou/${REGISTRY}`);
+    await f.admin.mergePatch(accessPath('switch'), {
+      spec: { registry: { instanceId: null, region: null, server: 'emulator.tencentcloudcr.com' }, credentials: { instanceToken: null, secretRef: { namespace: OPERATOR_NS, name: 'robot-cloud' } } },
+    });
+    await eventually(async () => {
+      const b = await getAccess(f.admin, 'switch');
+      assert.equal(b.status?.credentials?.source, 'SecretRef');
+      assert.equal(ours().length, 0, 'long-term token revoked after the switch to secretRef');
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    // deletion: a token is revoked whatever the spec and status say (here: a long-term token the spec no longer names)
+    await f.admin.mergePatch(accessPath('switch'), { spec: { registry: { instanceId: REGISTRY, region: 'ap-guangzhou' }, credentials: { secretRef: null, instanceToken: { type: 'LongTerm' } } } });
+    await eventually(async () => assert.equal(ours().length, 1), { timeoutMs: 30_000, intervalMs: 250 });
+    await f.admin.mergePatch(accessPath('switch'), { spec: { registry: { instanceId: null, region: null }, credentials: { instanceToken: null, secretRef: { namespace: OPERATOR_NS, name: 'robot-cloud' } } } });
+    await f.admin.delete(accessPath('switch'));
+    await gone('switch');
+    assert.equal(ours().length, 0, 'revoked on deletion');
+  });
+
+  it("an instance token is only rendered for the instance's own domains (public, -vpc, custom)", async () => {
+    const at = () => getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-domain/secrets/d-pull');
+    await createAccess(f.admin, 'domain', {
+      ...base('d-pull', 'c-domain'),
+      registry: { instanceId: REGISTRY, region: 'ap-guangzhou', server: 'evil.example.com' },
+      credentials: { instanceToken: { type: 'Temporary' } },
+      diagnostics: { probe: { enabled: true } },
+    });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'domain');
+      assert.equal(condition(a, 'CredentialsReady')?.reason, 'ServerNotInstanceDomain', JSON.stringify(condition(a, 'CredentialsReady')));
+      assert.match(condition(a, 'CredentialsReady')!.message, /emulator-vpc\.tencentcloudcr\.com/);
+      assert.equal(condition(a, 'Ready')?.status, 'False');
+      assert.notEqual(condition(a, 'CredentialsAccepted')?.reason, 'CredentialsAccepted');
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    assert.equal(await at(), undefined, 'no Secret with the token for another host');
+    // a custom domain of the instance is one of its own
+    await f.admin.mergePatch(accessPath('domain'), { spec: { registry: { server: 'tcr.corp.example' }, diagnostics: null } });
+    await ready('domain');
+    const s = await at();
+    assert.ok(JSON.parse(unb64(s!.data['.dockerconfigjson']!)).auths['tcr.corp.example']);
+    await f.admin.delete(accessPath('domain'));
+    await gone('domain');
   });
 
   it('Public: opens the endpoint, creates a tagged NAT gateway with an EIP, routes the subnet, whitelists; Delete tears down in order', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:tls';
-import { defaultSeed, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type TencentCloudEmulator } from '../../src/cloud/emulator/index.ts';
+import { defaultSeed, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type TencentCloudEmulator } from '../../emulator/index.ts';
 import type { KubeClient } from '../../src/k8s/client.ts';
 import { accessPath, condition, createAccess, createNamespace, getAccess, getFixture, getOrUndefined, OPERATOR_NS, operatorIdentity, putSourceSecret, type Fixture } from '../support/fixture.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';

@@ -382,6 +382,16 @@ describe('probeRegistry against docker-registry (distribution v2.8) on loopback'
       assert.deepEqual(tokenServer?.seen, [{ service: SERVICE, scopes: [], user: USER, ok: true }]);
     });
 
+    it('a realm on another host never gets the credentials (registry.server host only)', async () => {
+      // the registry is reached as localhost, its realm names 127.0.0.1: another host
+      const resolver = async (h: string) => (h === 'localhost' ? ['127.0.0.1'] : []);
+      const r = await probe({ server: `localhost:${tlsToken.port}`, ca: pki.caPem, username: USER, password: PASSWORD, resolver });
+      assert.equal(r.reachable.reason, 'Reachable', r.reachable.message);
+      assert.notEqual(r.credentials.reason, 'CredentialsAccepted');
+      assert.match(r.credentials.message, /not on the registry host localhost: .*not sent/);
+      assert.deepEqual(tokenServer?.seen, [], 'the token service saw no request');
+    });
+
     it('wrong password → CredentialsRejected by the token service', async () => {
       const r = await probe({ server: tlsToken.server, ca: pki.caPem, username: USER, password: WRONG, image: 'probe/hello:v1' });
       assert.equal(r.credentials.reason, 'CredentialsRejected', r.credentials.message);

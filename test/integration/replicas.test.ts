@@ -115,7 +115,8 @@ describe('replicas and restarts (real API server, operator processes)', function
     await eventually(async () => assert.ok(b.logs.some((l) => l.includes('"Became leader"')), 'B took over'), { timeoutMs: 15_000 });
     await createNamespace(admin, 'r-renew-2', { 'r-one': 'yes' }, []);
     await eventually(async () => assert.ok(await getOrUndefined(admin, '/api/v1/namespaces/r-renew-2/secrets/r-pull')));
-    assert.ok(b.logs.some((l) => l.includes('"Created Secret"') && l.includes('r-renew-2')), 'B wrote it');
+    // the Secret exists before B's log line is necessarily read from its pipe: wait for it, do not assume it
+    await eventually(async () => assert.ok(b.logs.some((l) => l.includes('"Created Secret"') && l.includes('r-renew-2')), 'B wrote it'), { timeoutMs: 10_000 });
     assert.ok(!a.logs.slice(lostAt).some((l) => /"(Created|Updated|Deleted) Secret"|"Updated status"/.test(l)), 'A wrote nothing after losing the lease');
     assert.equal(await a.exited, 1, 'A exits non-zero (controller-runtime: "leader election lost"); its pod restarts as a fresh candidate');
   });

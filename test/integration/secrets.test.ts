@@ -141,6 +141,40 @@ describe('image-pull Secrets (real API server, operator process)', function () {
     });
   });
 
+  it('removes what is no longer selected even while the source Secret is gone (never waits for credentials)', async () => {
+    await putSourceSecret(f.admin, OPERATOR_NS, 'robot-shrink', { username: 'robot$shrink', password: PASSWORD });
+    await createNamespace(f.admin, 'shrink-a');
+    await createNamespace(f.admin, 'shrink-b', { 'shrink-me': 'yes' });
+    await createNamespace(f.admin, 'shrink-c');
+    const at = (ns: string) => getOrUndefined<SecretObj>(f.admin, `/api/v1/namespaces/${ns}/secrets/shrink-pull`);
+    await createAccess(f.admin, 'shrink', {
+      ...spec({ name: 'shrink-pull', namespaces: { names: ['shrink-a', 'shrink-c'], selector: { matchLabels: { 'shrink-me': 'yes' } } } }),
+      credentials: { secretRef: { namespace: OPERATOR_NS, name: 'robot-shrink' } },
+    });
+    await eventually(async () => {
+      for (const ns of ['shrink-a', 'shrink-b', 'shrink-c']) {
+        assert.ok(await at(ns), ns);
+        assert.deepEqual(await pullSecretsOf(ns), ['shrink-pull'], ns);
+      }
+    });
+    await f.admin.delete(`/api/v1/namespaces/${OPERATOR_NS}/secrets/robot-shrink`);
+    await eventually(async () => assert.equal(condition(await getAccess(f.admin, 'shrink'), 'CredentialsReady')?.reason, 'SourceSecretNotFound'));
+    // an incident responder's first move: exclude one namespace, unlabel another
+    await f.admin.mergePatch(accessPath('shrink'), { spec: { imagePullSecret: { namespaces: { exclude: ['shrink-c'] } } } });
+    await f.admin.mergePatch('/api/v1/namespaces/shrink-b', { metadata: { labels: { 'shrink-me': null } } });
+    await eventually(async () => {
+      for (const ns of ['shrink-b', 'shrink-c']) {
+        assert.equal(await at(ns), undefined, ns);
+        assert.deepEqual(await pullSecretsOf(ns), [], ns);
+      }
+    });
+    // what is still selected keeps its Secret and entry: nothing is created or updated without credentials
+    assert.ok(await at('shrink-a'));
+    assert.deepEqual(await pullSecretsOf('shrink-a'), ['shrink-pull']);
+    await f.admin.delete(accessPath('shrink'));
+    await eventually(async () => assert.equal(await at('shrink-a'), undefined));
+  });
+
   it('restores a managed Secret that is deleted or edited', async () => {
     const before = await secretAt('s-named');
     await f.admin.delete('/api/v1/namespaces/s-named/secrets/tcr-pull');
@@ -212,6 +246,25 @@ describe('image-pull Secrets (real API server, operator process)', function () {
     });
     assert.equal(await getOrUndefined(f.admin, '/api/v1/namespaces/s-other/secrets/other-pull'), undefined);
     await f.admin.delete(accessPath('not-allowed'));
+  });
+
+  it("refuses another TcrAccess's token Secret (any Secret the operator made) as a source", async () => {
+    await f.admin.create(`/api/v1/namespaces/${OPERATOR_NS}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tcra-token-victim', labels: { 'app.kubernetes.io/managed-by': 'tcr-access-operator', 'tcr.tke.dev/access': 'victim', 'tcr.tke.dev/role': 'token-source' } },
+      type: 'Opaque',
+      data: { username: Buffer.from('100012345678').toString('base64'), password: Buffer.from('victims-token').toString('base64') },
+    });
+    await createAccess(f.admin, 'thief', { ...spec({ name: 'stolen-pull', namespaces: { names: ['s-other'] } }), credentials: { secretRef: { namespace: OPERATOR_NS, name: 'tcra-token-victim' } } });
+    await eventually(async () => {
+      const a = await getAccess(f.admin, 'thief');
+      assert.equal(condition(a, 'CredentialsReady')?.reason, 'SourceNotAllowed');
+      assert.match(condition(a, 'CredentialsReady')?.message ?? '', /made by the operator/);
+    });
+    assert.equal(await getOrUndefined(f.admin, '/api/v1/namespaces/s-other/secrets/stolen-pull'), undefined);
+    await f.admin.delete(accessPath('thief'));
+    await f.admin.delete(`/api/v1/namespaces/${OPERATOR_NS}/secrets/tcra-token-victim`);
   });
 
   it('never reports success for a cloud spec it cannot reach', async () => {

@@ -84,6 +84,19 @@ describe('CRD schema', () => {
     assert.deepEqual(bad.map(([p, r]) => `${p}: ${String(r.rule)}`), []);
   });
 
+  it('every CEL rule that is a pattern is also an OpenAPI pattern (API servers without CEL check it too)', () => {
+    const patterned = nodes.flatMap(([p, s]) =>
+      (s['x-kubernetes-validations'] ?? []).flatMap((r) => {
+        const m = /^self\.matches\('(.*)'\)$/.exec(String(r.rule));
+        return m ? [[p, s, m[1]!] as const] : [];
+      }),
+    );
+    assert.ok(patterned.length >= 8, `${patterned.length} pattern rules`);
+    for (const [p, s, re] of patterned) assert.equal(s.pattern, re, `${p}: pattern`);
+    const sa = nodes.find(([p]) => p === '.spec.imagePullSecret.serviceAccounts[*]')![1];
+    assert.ok(typeof sa.pattern === 'string' && new RegExp(sa.pattern).test('*') && new RegExp(sa.pattern).test('builder') && !new RegExp(sa.pattern).test('Bad Name'));
+  });
+
   it('map lists require their map keys; set lists hold scalars', () => {
     for (const [p, s] of ofType('array')) {
       if (s['x-kubernetes-list-type'] === 'map') {

@@ -142,7 +142,7 @@ describe('credentials: resolveCredentials (failures)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const a = c.access ?? makeAccess();
-      const r = resolveCredentials(a, c.source, ALLOWED, a.spec.registry.server);
+      const r = resolveCredentials(a, c.source, ALLOWED, a.spec.registry.server, [SERVER]);
       assert.equal(r.ok, false);
       assert.ok(!r.ok);
       assert.equal(r.reason, c.reason, r.message);
@@ -155,10 +155,47 @@ describe('credentials: resolveCredentials (failures)', () => {
   it('an instance token stored by the operator resolves, with its expiry and no secret material', () => {
     const a = makeAccess({ spec: { credentials: { secretRef: undefined, instanceToken: { type: 'LongTerm' } } } });
     const src = { ...secret({ username: b64('100012345678'), password: b64('tok-3f9a') }), metadata: { name: 'tcra-token-prod', namespace: 'tcr-system', annotations: { 'tcr.tke.dev/expires-at': '2027-01-01T00:00:00.000Z' } } };
-    const r = resolveCredentials(a, src, ALLOWED, SERVER);
+    const r = resolveCredentials(a, src, ALLOWED, SERVER, [SERVER]);
     assert.ok(r.ok, r.message);
     assert.deepEqual(r.auth, { username: '100012345678', password: 'tok-3f9a' });
     assert.match(r.message, /Long-term instance token valid until 2027-01-01/);
     assertNoSecretMaterial(r.message, ['tok-3f9a']);
+  });
+});
+
+describe('credentials: trust between TcrAccess objects (issue 8 item 3)', () => {
+  const pw = { username: b64(USER), password: b64(PASS) };
+  const labelled = (labels: Record<string, string>): SourceSecret => ({ ...secret(pw), metadata: { ...secret(pw).metadata, labels } });
+  for (const [what, s] of [
+    ['a token Secret (tcr.tke.dev/role: token-source)', labelled({ 'tcr.tke.dev/role': 'token-source' })],
+    ['the webhook certificate (tcr.tke.dev/role: webhook-serving-cert)', labelled({ 'tcr.tke.dev/role': 'webhook-serving-cert' })],
+    ['an image-pull copy (managed-by tcr-access-operator)', labelled({ 'app.kubernetes.io/managed-by': 'tcr-access-operator' })],
+    ['a Secret owned by a TcrAccess, labels removed', { ...secret(pw), metadata: { ...secret(pw).metadata, ownerReferences: [{ kind: 'TcrAccess' }] } }],
+  ] as Array<[string, SourceSecret]>) {
+    it(`an operator-made Secret is never a source: ${what}`, () => {
+      const r = resolveCredentials(makeAccess(), s, ALLOWED, SERVER);
+      assert.equal(r.ok, false);
+      assert.equal(!r.ok && r.reason, Reason.SourceNotAllowed);
+      assert.match(r.message, /made by the operator/);
+      assertNoSecretMaterial(r.message);
+    });
+  }
+
+  const tokenAccess = (server?: string) =>
+    makeAccess({ spec: { registry: { instanceId: 'tcr-abc123', region: 'ap-guangzhou', ...(server ? { server } : { server: undefined }) }, credentials: { secretRef: undefined, instanceToken: { type: 'Temporary' } } } });
+  const tokenSecret = secret(pw, 'tcr-system', 'tcra-token-demo');
+  const domains = ['demo.tencentcloudcr.com', 'demo-vpc.tencentcloudcr.com'];
+  it('an instance token is never rendered for a registry.server that is not one of the instance domains', () => {
+    const r = resolveCredentials(tokenAccess('evil.example.com'), tokenSecret, ALLOWED, 'evil.example.com', domains);
+    assert.equal(!r.ok && r.reason, Reason.ServerNotInstanceDomain);
+    assert.match(r.message, /demo-vpc\.tencentcloudcr\.com/);
+  });
+  it('…waits for the instance to be checked before rendering for an explicit registry.server', () => {
+    const r = resolveCredentials(tokenAccess('demo.tencentcloudcr.com'), tokenSecret, ALLOWED, 'demo.tencentcloudcr.com', undefined);
+    assert.equal(!r.ok && r.reason, Reason.WaitingForInstance);
+  });
+  it('…and accepts the public and -vpc domains', () => {
+    for (const d of domains) assert.equal(resolveCredentials(tokenAccess(d), tokenSecret, ALLOWED, d, domains).ok, true, d);
+    assert.equal(resolveCredentials(tokenAccess(), tokenSecret, ALLOWED, 'demo.tencentcloudcr.com', domains).ok, true, 'derived server');
   });
 });

@@ -94,6 +94,14 @@ describe('desired: isSelected / selectedNamespaces', () => {
     { name: 'terminating (deletionTimestamp) named', namespaces: { names: ['team-a'] }, ns: ns('team-a', undefined, { metadata: { name: 'team-a', deletionTimestamp: '2024-01-01T00:00:00Z' } }), want: false },
     { name: 'terminating (phase) matched by selector', namespaces: { selector: {} }, ns: ns('team-a', undefined, { status: { phase: 'Terminating' } }), want: false },
     { name: 'phase Active is selected', namespaces: { selector: {} }, ns: ns('team-a', undefined, { status: { phase: 'Active' } }), want: true },
+    // system namespaces: only ever by name (issue 8 item 6)
+    { name: 'selector {} does not select kube-system', namespaces: { selector: {} }, ns: ns('kube-system'), want: false },
+    { name: 'selector {} does not select kube-public', namespaces: { selector: {} }, ns: ns('kube-public'), want: false },
+    { name: 'selector {} does not select kube-node-lease', namespaces: { selector: {} }, ns: ns('kube-node-lease'), want: false },
+    { name: 'a matching label does not select kube-system', namespaces: { selector: { matchLabels: { env: 'prod' } } }, ns: ns('kube-system', { env: 'prod' }), want: false },
+    { name: 'kube-system named is selected', namespaces: { names: ['kube-system'], selector: {} }, ns: ns('kube-system'), want: true },
+    { name: 'kube-system named and excluded is not', namespaces: { names: ['kube-system'], exclude: ['kube-system'] }, ns: ns('kube-system'), want: false },
+    { name: 'a namespace merely starting with kube- is selected', namespaces: { selector: {} }, ns: ns('kube-flannel'), want: true },
   ];
   for (const c of cases) {
     it(`isSelected: ${c.name}`, () => {

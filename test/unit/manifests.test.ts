@@ -178,6 +178,8 @@ describe('manifests: objects', () => {
     assert.deepEqual(names, [
       'ClusterRole/tcr-access-operator',
       'ClusterRole/tcr-access-operator-diagnose-pulls',
+      'ClusterRole/tcraccess-editor',
+      'ClusterRole/tcraccess-view',
       'ClusterRoleBinding/tcr-access-operator',
       'ClusterRoleBinding/tcr-access-operator-diagnose-pulls',
       'Deployment/tcr-access-operator',
@@ -194,6 +196,23 @@ describe('manifests: objects', () => {
     for (const { file, obj } of objs) {
       if (clusterScoped.has(obj.kind)) assert.equal(obj.metadata.namespace, undefined, `${file}: ${obj.kind} is cluster-scoped`);
       else assert.equal(obj.metadata.namespace, NAMESPACE, `${file}: ${obj.kind}/${obj.metadata.name}`);
+    }
+  });
+
+  it('tcraccess-view is aggregated to view and read-only; tcraccess-editor is aggregated nowhere and bound to nobody', () => {
+    const view = only(objs, 'ClusterRole', 'tcraccess-view');
+    assert.equal(view.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'], 'true');
+    for (const r of at(view, 'rules') as Obj[]) assert.deepEqual(r['verbs'], ['get', 'list', 'watch']);
+    const editor = only(objs, 'ClusterRole', 'tcraccess-editor');
+    const aggregated = Object.keys(editor.metadata.labels ?? {}).filter((k) => k.startsWith('rbac.authorization.k8s.io/aggregate-to-'));
+    assert.deepEqual(aggregated, [], 'creating a TcrAccess is granted on purpose, never through edit/admin');
+    assert.ok((at(editor, 'rules') as Obj[]).some((r) => (r['resources'] as string[]).includes('tcraccesses') && (r['verbs'] as string[]).includes('create')));
+    const bindings = objs.filter((o) => o.obj.kind === 'ClusterRoleBinding' || o.obj.kind === 'RoleBinding');
+    for (const b of bindings) assert.ok(!['tcraccess-editor', 'tcraccess-view'].includes(String((b.obj['roleRef'] as Obj)['name'])), `${b.obj.metadata.name} binds a user role`);
+    // no other ClusterRole of ours grants creating TcrAccess objects through aggregation
+    for (const { obj } of objs.filter((o) => o.obj.kind === 'ClusterRole')) {
+      const agg = Object.keys(obj.metadata.labels ?? {}).some((k) => k.startsWith('rbac.authorization.k8s.io/aggregate-to-'));
+      if (agg) for (const r of at(obj, 'rules') as Obj[]) assert.ok(!(r['verbs'] as string[]).some((v) => ['create', 'update', 'patch', '*'].includes(v)), `${obj.metadata.name} aggregates a write`);
     }
   });
 

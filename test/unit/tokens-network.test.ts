@@ -33,6 +33,16 @@ describe('tokens: tokenPlan', () => {
       if (c.nextMs !== undefined) assert.equal(p.nextCheckMs, c.nextMs);
     });
   }
+  it('a rotationPeriod below the minimum is raised to it and explained; a due rotation is marked as one', () => {
+    const fresh = tokenSecret('longterm', new Date(NOW.getTime() - 30 * 60_000), new Date(NOW.getTime() + 1000 * H));
+    const p = tokenPlan(longTerm('0m'), fresh, NOW, H);
+    assert.equal(p.mint, false, 'not before the minimum of 1 h');
+    assert.equal(p.nextCheckMs, 30 * 60_000);
+    assert.match(p.tooShort ?? '', /below the minimum of 60 minutes/);
+    const old = tokenSecret('longterm', new Date(NOW.getTime() - 2 * H), new Date(NOW.getTime() + 1000 * H));
+    assert.deepEqual([tokenPlan(longTerm('0m'), old, NOW, H).mint, tokenPlan(longTerm('0m'), old, NOW, H).rotation], [true, true]);
+    assert.equal(tokenPlan(longTerm('48h'), fresh, NOW, H).tooShort, undefined);
+  });
   it('a stored Secret without a value is minted again', () => {
     const s = tokenSecret('temp', NOW, new Date(NOW.getTime() + H));
     s.data.password = '';

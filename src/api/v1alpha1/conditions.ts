@@ -33,6 +33,12 @@ export const Reason = {
   TokenIssued: 'TokenIssued',
   TokenProvisioning: 'TokenProvisioning',
   WaitingForInstance: 'WaitingForInstance',
+  /** CredentialsReady stays True: rotationPeriod is below --min-token-rotation-period, the minimum is used. */
+  RotationPeriodTooShort: 'RotationPeriodTooShort',
+  /** registry.server is not a domain of the instance whose token would be sent there. */
+  ServerNotInstanceDomain: 'ServerNotInstanceDomain',
+  /** The TcrAccess has no cloudCredentials and --cloud-ambient-credentials=false. */
+  AmbientCredentialsDisabled: 'AmbientCredentialsDisabled',
   // NetworkReady
   NetworkNotManaged: 'NetworkNotManaged',
   PrivateLinkReady: 'PrivateLinkReady',
@@ -63,6 +69,8 @@ export const Reason = {
   CloudRequestInvalid: 'CloudRequestInvalid',
   NoCloudCredentials: 'NoCloudCredentials',
   // any condition
+  /** A spec value the API server let through (no CEL, or stored before a rule existed) fails the schema. */
+  InvalidSpec: 'InvalidSpec',
   NotSupported: 'NotSupported',
   Unknown: 'Unknown',
 } as const;
@@ -78,6 +86,9 @@ export const PermanentReasons: readonly ReasonName[] = [
   Reason.SourceSecretInvalid,
   Reason.SecretConflict,
   Reason.NotSupported,
+  Reason.InvalidSpec,
+  Reason.ServerNotInstanceDomain,
+  Reason.AmbientCredentialsDisabled,
   Reason.CleanupBlocked,
   Reason.InstanceNotFound,
   Reason.DnsFailed,

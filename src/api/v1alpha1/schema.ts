@@ -9,6 +9,12 @@ import Type from 'typebox';
 type Rule = { rule: string; message: string; fieldPath?: string; reason?: string };
 const rules = (...r: Rule[]) => ({ 'x-kubernetes-validations': r });
 
+/**
+ * A pattern, written both as OpenAPI `pattern` (checked by every API server, and by the operator at run
+ * time through validate.ts) and as a CEL rule (which carries the message a user understands).
+ */
+const matching = (re: string, message: string) => ({ pattern: re, ...rules({ rule: `self.matches('${re}')`, message }) });
+
 function Enum<const T extends string>(values: readonly T[], opts: Record<string, unknown> = {}) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...opts });
 }
@@ -21,14 +27,14 @@ const NamespaceName = (description: string) =>
   Type.String({
     description,
     maxLength: 63,
-    ...rules({ rule: `self.matches('${DNS1123_LABEL}')`, message: 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), e.g. "team-a"' }),
+    ...matching(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters), e.g. "team-a"'),
   });
 const ObjectName = (description: string) =>
   Type.String({
     description,
     minLength: 1,
     maxLength: 253,
-    ...rules({ rule: `self.matches('${DNS1123_SUBDOMAIN}')`, message: 'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), e.g. "tcr-pull"' }),
+    ...matching(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), e.g. "tcr-pull"'),
   });
 
 export const SecretReference = Type.Object(
@@ -40,11 +46,12 @@ export const SecretReference = Type.Object(
 );
 
 // host[:port], no scheme, no path. Checked by CEL so that each mistake gets its own message.
-const HOST_PORT = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]+)?$';
+export const HOST_PORT = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]+)?$';
 export const ServerAddress = Type.String({
   description: 'Registry address as host[:port], without scheme or path, e.g. "prod.tencentcloudcr.com" or "registry.example.com:5000".',
   minLength: 1,
   maxLength: 259,
+  pattern: HOST_PORT,
   ...rules(
     { rule: "!self.contains('://')", message: 'must not contain a scheme: write "prod.tencentcloudcr.com", not "https://prod.tencentcloudcr.com"' },
     { rule: "!self.contains('/')", message: 'must not contain a path: the registry address is host[:port] only' },
@@ -62,14 +69,14 @@ export const Registry = Type.Object(
       Type.String({
         description: 'TCR enterprise instance ID (e.g. "tcr-abc123"). Omit for a self-built registry.',
         maxLength: 64,
-        ...rules({ rule: "self.matches('^tcr-[a-z0-9]+$')", message: 'must be a TCR instance ID such as "tcr-abc123"' }),
+        ...matching('^tcr-[a-z0-9]+$', 'must be a TCR instance ID such as "tcr-abc123"'),
       }),
     ),
     region: Type.Optional(
       Type.String({
         description: 'Tencent Cloud region of the instance, e.g. "ap-guangzhou".',
         maxLength: 64,
-        ...rules({ rule: "self.matches('^[a-z]+(-[a-z0-9]+)+$')", message: 'must be a Tencent Cloud region such as "ap-guangzhou"' }),
+        ...matching('^[a-z]+(-[a-z0-9]+)+$', 'must be a Tencent Cloud region such as "ap-guangzhou"'),
       }),
     ),
     server: Type.Optional(ServerAddress),
@@ -105,7 +112,7 @@ export const InstanceToken = Type.Object(
       Type.String({
         description: 'How often a LongTerm token is replaced, as a Go duration in hours or minutes (e.g. "720h").',
         maxLength: 16,
-        ...rules({ rule: "self.matches('^[0-9]+(h|m)$')", message: 'must be a duration such as "720h" or "90m"' }),
+        ...matching('^[0-9]+(h|m)$', 'must be a duration such as "720h" or "90m"'),
       }),
     ),
   },
@@ -147,7 +154,7 @@ export const LabelSelector = Type.Object(
     ),
     matchExpressions: Type.Optional(Type.Array(LabelSelectorRequirement, { maxItems: 32 })),
   },
-  { description: 'A label selector over Namespaces. {} selects every namespace.', 'x-kubernetes-map-type': 'atomic' },
+  { description: 'A label selector over Namespaces. {} selects every namespace but kube-system, kube-public and kube-node-lease.', 'x-kubernetes-map-type': 'atomic' },
 );
 
 export const NamespaceSelection = Type.Object(
@@ -159,7 +166,7 @@ export const NamespaceSelection = Type.Object(
     ),
   },
   {
-    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude.',
+    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude; a selector never selects kube-system, kube-public or kube-node-lease (name them to select them).',
     ...rules({ rule: 'has(self.names) || has(self.selector)', message: 'select namespaces with names, selector, or both (selector: {} selects every namespace)' }),
   },
 );
@@ -172,6 +179,7 @@ export const ImagePullSecret = Type.Object(
       Type.Array(
         Type.String({
           maxLength: 253,
+          pattern: `^([*]|${DNS1123_SUBDOMAIN.slice(1, -1)})$`,
           ...rules({ rule: `self == '*' || self.matches('${DNS1123_SUBDOMAIN}')`, message: 'must be a ServiceAccount name or "*"' }),
         }),
         {
@@ -190,7 +198,7 @@ const ResourceId = (prefix: string, description: string) =>
   Type.String({
     description,
     maxLength: 64,
-    ...rules({ rule: `self.matches('^${prefix}-[a-z0-9]+$')`, message: `must be an ID such as "${prefix}-abc123"` }),
+    ...matching(`^${prefix}-[a-z0-9]+$`, `must be an ID such as "${prefix}-abc123"`),
   });
 
 export const PrivateNetwork = Type.Object(
@@ -211,7 +219,7 @@ export const PrivateNetwork = Type.Object(
 
 const Cidr = Type.String({
   maxLength: 18,
-  ...rules({ rule: "self.matches('^([0-9]{1,3}[.]){3}[0-9]{1,3}/[0-9]{1,2}$')", message: 'must be an IPv4 CIDR such as "203.0.113.7/32"' }),
+  ...matching('^([0-9]{1,3}[.]){3}[0-9]{1,3}/[0-9]{1,2}$', 'must be an IPv4 CIDR such as "203.0.113.7/32"'),
 });
 
 export const PublicNetwork = Type.Object(

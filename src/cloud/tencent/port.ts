@@ -130,6 +130,8 @@ export interface TencentCloud {
   /** Long-term tokens only (all pages). */
   describeInstanceTokens(registryId: string): Promise<InstanceTokenInfo[]>;
   deleteInstanceToken(registryId: string, tokenId: string): Promise<void>;
+  /** Custom domain names of the instance (DescribeInstanceCustomizedDomain, all pages). */
+  describeCustomizedDomains(registryId: string): Promise<string[]>;
   // VPC: discovery and routes
   describeSubnet(subnetId: string): Promise<Subnet | undefined>;
   describeRouteTable(routeTableId: string): Promise<RouteTable | undefined>;

@@ -336,6 +336,14 @@ export class SdkCloud implements TencentCloud {
     });
   }
 
+  async describeCustomizedDomains(registryId: string): Promise<string[]> {
+    return this.paginate(async (offset, limit) => {
+      const req: tcr.DescribeInstanceCustomizedDomainRequest = { RegistryId: registryId, Offset: offset, Limit: limit };
+      const res = await this.call<tcr.DescribeInstanceCustomizedDomainResponse>('tcr', 'DescribeInstanceCustomizedDomain', req);
+      return { items: (res.DomainInfoList ?? []).map((d) => str(d.DomainName).toLowerCase()).filter(Boolean), total: res.TotalCount };
+    });
+  }
+
   async deleteInstanceToken(registryId: string, tokenId: string): Promise<void> {
     const req: tcr.DeleteInstanceTokenRequest = { RegistryId: registryId, TokenId: tokenId };
     await this.call('tcr', 'DeleteInstanceToken', req);

@@ -9,7 +9,6 @@ import { transitions } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import type { Deps } from './deps.ts';
 import { FINALIZER, mergeServiceAccount, ownerUid, SA_ANNOTATION, saTarget, secretUpToDate, type CachedServiceAccount, type SecretBody } from './desired.ts';
-import { CLOUD_INSTANCE_ANNOTATION } from './marker.ts';
 import type { NetworkStatus } from './network.ts';
 import { sameStatus } from './status.ts';
 import type { TokenSecretBody } from './tokens.ts';
@@ -170,13 +169,14 @@ export async function removeFinalizer(access: TcrAccess, d: Deps): Promise<void>
 }
 
 /**
- * Records `<region>/<instanceId>` in the tcr.tke.dev/cloud-instance annotation (undefined removes it), before the
- * first cloud create: metadata survives a backup restore, status does not. Returns the stored object.
+ * Sets (undefined: removes) one annotation of the TcrAccess at once, with a resourceVersion precondition: how the
+ * cloud step records what it must find again (the instance, long-term tokens) before it creates anything, in
+ * metadata, which survives a backup restore (status does not). Returns the stored object.
  */
-export async function recordCloudInstance(current: TcrAccess, value: string | undefined, d: Deps): Promise<TcrAccess> {
+export async function setAnnotation(current: TcrAccess, key: string, value: string | undefined, d: Deps): Promise<TcrAccess> {
   const updated = await write(d, 'tcraccesses', 'patch', () =>
     d.client.mergePatch<TcrAccess>(accessPath(current.metadata.name), {
-      metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [CLOUD_INSTANCE_ANNOTATION]: value ?? null } },
+      metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [key]: value ?? null } },
     }),
   );
   d.caches.accesses.assume(updated as unknown as KubeObject);

@@ -7,19 +7,29 @@ import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
+import { operatorMade } from './credentials.ts';
 import type { Deps } from './deps.ts';
 import { storeTokenSecret } from './apply.ts';
-import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
+import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, instanceDomains, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
-import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef } from './marker.ts';
-
+import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, isOurs, LONG_TERM_TOKENS_ANNOTATION, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef } from './marker.ts';
 
 export { cloudMarker, CLOUD_TAG_KEY } from './marker.ts';
 
 /** The spec uses the cloud, or the TcrAccess still owns cloud resources (recorded instance) to clean up. */
 export const needsCloud = (a: TcrAccess): boolean =>
   !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None' || !!recordedCloudInstance(a);
+
+/**
+ * Revokes every instance token of this TcrAccess on the instance except `keepId` (the current long-term
+ * token, if any), whatever the spec says now. Returns how many it revoked.
+ */
+export async function revokeOtherTokens(cloud: TencentCloud, registryId: string, marker: string, keepId: string | undefined): Promise<number> {
+  const others = (await cloud.describeInstanceTokens(registryId)).filter((t) => isOurs(marker, t) && t.id !== keepId);
+  for (const t of others) await cloud.deleteInstanceToken(registryId, t.id);
+  return others.length;
+}
 
 /** The operator's reading of a cloud error: which reason, and when to look again. */
 export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
@@ -44,13 +54,17 @@ export function cloudFailure(e: unknown, what: string): { reason: string; messag
 /** API credentials for this TcrAccess: its cloudCredentials Secret, else the operator's default chain. */
 export function cloudCredentialsFor(access: TcrAccess, d: Deps): { source?: CloudCredentialSource; problem?: ConditionInput } {
   const ref = access.spec.cloudCredentials?.secretRef;
-  if (!ref) return { source: { kind: 'default' } };
   const bad = (reason: string, message: string) => ({ problem: { type: ConditionType.NetworkReady, status: 'False' as const, reason, message } });
+  if (!ref) {
+    if (d.opts.ambientCredentials) return { source: { kind: 'default' } };
+    return bad(Reason.AmbientCredentialsDisabled, "spec.cloudCredentials is not set and the operator's own cloud identity serves no TcrAccess (--cloud-ambient-credentials=false): set cloudCredentials.secretRef");
+  }
   if (!d.opts.sourceNamespaces.includes(ref.namespace)) {
     return bad(Reason.SourceNotAllowed, `cloudCredentials.secretRef must be in the operator's namespace or --source-namespaces; "${ref.namespace}" is not allowed`);
   }
   const s = d.caches.sources.get(ref.namespace)?.get(`${ref.namespace}/${ref.name}`);
   if (!s) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials) not found`);
+  if (operatorMade(s)) return bad(Reason.SourceNotAllowed, `Secret ${ref.namespace}/${ref.name} was made by the operator: it is never a credentials source`);
   const r = credentialsFromSecretData(s.data);
   if (!r.ok) return bad(Reason.NoCloudCredentials, `Secret ${ref.namespace}/${ref.name} (cloudCredentials): ${r.message}; it must hold SecretId and SecretKey`);
   return { source: { kind: 'static', ...r.credentials } };
@@ -64,6 +78,9 @@ export interface CloudStepArgs {
   persistNetwork: (n: NetworkStatus) => Promise<void>;
   /** Records (or, undefined, forgets) the instance in the tcr.tke.dev/cloud-instance annotation, before any create. */
   recordInstance: (value: string | undefined) => Promise<void>;
+  /** Records that long-term tokens may exist (annotation), before the first one is minted. */
+  recordLongTermTokens: () => Promise<void>;
+  /** The current credentials are in every selected namespace that is otherwise healthy. */
   rolledOut: boolean;
   warn: (reason: string, message: string) => void;
 }
@@ -156,22 +173,42 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     obs.instance = instance;
     const usePublicDomain = access.spec.network?.private?.dns?.usePublicDomain !== false;
     obs.server = registryDomain(instance!, mode === 'Private' ? usePublicDomain : true);
+    // an instance token goes only to the instance's own domains: a custom one is looked up when named
+    const server = access.spec.registry.server;
+    if (access.spec.credentials.instanceToken && server && !instanceDomains(instance!).includes(server)) {
+      try {
+        obs.customDomains = await cloud.describeCustomizedDomains(instance!.registryId);
+      } catch (e) {
+        const f = cloudFailure(e, 'DescribeInstanceCustomizedDomain');
+        obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+        later(f.retryMs);
+      }
+    }
   }
 
-  // 2. the instance token
-  if (access.spec.credentials.instanceToken) {
-    try {
+  // 2. the instance token, then every other token of ours on the instance once the current credentials
+  // are rolled out (whatever the spec says now: LongTerm, Temporary or secretRef)
+  const here = wantedCloudInstance(access);
+  let keepId: string | undefined;
+  try {
+    if (access.spec.credentials.instanceToken && here) {
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
+      const longTerm = access.spec.credentials.instanceToken.type === 'LongTerm';
+      if (longTerm && access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] !== 'true') await a.recordLongTermTokens();
+      const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurs(marker, t)).map((t) => t.id)) : undefined;
+      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, minRotationMs: d.opts.minRotationMs, now, ...(liveTokenIds ? { liveTokenIds } : {}) });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);
-    } catch (e) {
-      const f = cloudFailure(e, 'Instance token');
-      obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
-      later(f.retryMs);
+      keepId = longTerm ? t.currentId : undefined;
     }
+    if (here && a.rolledOut && (await revokeOtherTokens(cloud, here.instanceId, marker, keepId)) > 0) later(1_000);
+    else if (here && !a.rolledOut) later(5_000);
+  } catch (e) {
+    const f = cloudFailure(e, 'Instance token');
+    obs.credentials = { type: ConditionType.CredentialsReady, status: 'False', reason: f.reason, message: f.message };
+    later(f.retryMs);
   }
 
   // 3. the network (and the clean-up of a previous mode or private link, by deletionPolicy)
@@ -249,10 +286,10 @@ async function cleanupOwned(access: TcrAccess, target: CloudInstanceRef, d: Deps
   const marker = cloudMarker(d.opts.clusterId, access);
   const registryId = target.instanceId;
   let done = true;
-  if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {
-    const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
-    for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
-  }
+  // every token of ours is revoked, whatever the spec says now; only an object that never had a long-term token
+  // (by spec, status or the annotation written before the first mint) skips the call
+  const longTermSaid = access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken';
+  if (longTermSaid || access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] === 'true') await revokeOtherTokens(cloud, registryId, marker, undefined);
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
     const shared = stillNeeded(access, d, registryId);
     if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, target.region, n, shared);

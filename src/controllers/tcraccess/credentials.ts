@@ -1,10 +1,10 @@
 // Resolving registry credentials from their source (pure). Never puts secret material in a message.
 import { Reason, type ReasonName } from '../../api/v1alpha1/conditions.ts';
-import type { TcrAccess } from '../../api/v1alpha1/types.ts';
-import { DOCKERCONFIG_KEY, type RegistryAuth } from './desired.ts';
+import { Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import { DOCKERCONFIG_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type RegistryAuth } from './desired.ts';
 
 export interface SourceSecret {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string }> };
   type?: string;
   data?: Record<string, string>;
 }
@@ -12,6 +12,17 @@ export interface SourceSecret {
 export type CredentialsResult =
   | { ok: true; auth: RegistryAuth; message: string }
   | { ok: false; reason: ReasonName; message: string };
+
+/**
+ * Secrets the operator made itself (token Secrets, the webhook serving certificate, image-pull copies) are
+ * never credential sources: otherwise one TcrAccess could send another's token wherever it likes.
+ */
+export function operatorMade(s: SourceSecret): boolean {
+  const l = s.metadata.labels ?? {};
+  return ROLE_LABEL in l || l[MANAGED_BY_LABEL] === MANAGED_BY_VALUE || (s.metadata.ownerReferences ?? []).some((o) => o.kind === Kind);
+}
+/** The label of the operator's own Secrets (token Secrets: token-source; webhook certificate: webhook-serving-cert). */
+const ROLE_LABEL = 'tcr.tke.dev/role';
 
 const decode = (b64: string | undefined): string | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8'));
 
@@ -23,12 +34,29 @@ function serverKeys(server: string): string[] {
 /**
  * Registry credentials from their source: the `secretRef` Secret, or — for `instanceToken` — the token
  * Secret the operator keeps in its own namespace. `server` is registry.server, or the domain derived
- * from the TCR instance (undefined while it is not known yet).
+ * from the TCR instance (undefined while it is not known yet). `instanceDomains`: the registry domains of
+ * the TCR instance once checked — an instance token is only ever rendered for one of them.
  */
-export function resolveCredentials(access: TcrAccess, source: SourceSecret | undefined, allowedNamespaces: ReadonlySet<string>, server: string | undefined): CredentialsResult {
+export function resolveCredentials(
+  access: TcrAccess,
+  source: SourceSecret | undefined,
+  allowedNamespaces: ReadonlySet<string>,
+  server: string | undefined,
+  instanceDomains?: readonly string[],
+): CredentialsResult {
   const spec = access.spec;
   if (spec.credentials.instanceToken) {
     if (!server) return { ok: false, reason: Reason.WaitingForInstance, message: `Waiting for TCR instance ${spec.registry.instanceId} to be checked` };
+    if (spec.registry.server) {
+      if (!instanceDomains) return { ok: false, reason: Reason.WaitingForInstance, message: `Waiting for TCR instance ${spec.registry.instanceId} to be checked to learn its domains` };
+      if (!instanceDomains.includes(server)) {
+        return {
+          ok: false,
+          reason: Reason.ServerNotInstanceDomain,
+          message: `registry.server ${server} is not a domain of TCR instance ${spec.registry.instanceId} (${instanceDomains.join(', ')}): its token is only ever sent to the instance itself; remove registry.server or set one of those`,
+        };
+      }
+    }
     const user = decode(source?.data?.['username']);
     const token = decode(source?.data?.['password']);
     if (!user || !token) return { ok: false, reason: Reason.TokenProvisioning, message: 'Waiting for an instance token to be minted' };
@@ -46,6 +74,9 @@ export function resolveCredentials(access: TcrAccess, source: SourceSecret | und
     };
   }
   if (!source) return { ok: false, reason: Reason.SourceSecretNotFound, message: `Secret ${ref.namespace}/${ref.name} not found` };
+  if (operatorMade(source)) {
+    return { ok: false, reason: Reason.SourceNotAllowed, message: `Secret ${ref.namespace}/${ref.name} was made by the operator (a token Secret, the webhook certificate or an image-pull copy): it is never a credentials source` };
+  }
   if (!server) return { ok: false, reason: Reason.WaitingForInstance, message: `Waiting for TCR instance ${spec.registry.instanceId} to be checked to learn the registry domain` };
   const data = source.data ?? {};
   const username = decode(data['username']);

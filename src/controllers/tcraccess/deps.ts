@@ -26,6 +26,10 @@ export interface ControllerOptions {
   clusterId: string;
   /** Watch Pending Pods and Failed Pod Events to diagnose image pulls (PullHealthy); default true. */
   diagnosePulls?: boolean;
+  /** The shortest long-term token rotation period used (--min-token-rotation-period). */
+  minRotationMs: number;
+  /** The operator's own cloud identity (environment, TKE pod identity, CVM role) serves TcrAccess objects without cloudCredentials. */
+  ambientCredentials: boolean;
 }
 
 export interface Caches {

@@ -43,13 +43,20 @@ export function matchesSelector(sel: LabelSelector, labels: Record<string, strin
   return true;
 }
 
-/** Is this namespace selected (names ∪ selector, minus exclude)? Terminating namespaces never are. */
+/** Namespaces a selector never selects: they are only ever selected by name. */
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * THE selection rule, the only place it is written (README "Which namespaces are selected"):
+ * selected = not terminating AND not in `exclude` AND (in `names` OR (matches `selector` AND not a system namespace)).
+ */
 export function isSelected(access: TcrAccess, ns: NamespaceMeta): boolean {
   if (isTerminating(ns)) return false;
   const sel = access.spec.imagePullSecret.namespaces;
   const name = ns.metadata.name;
   if (sel.exclude?.includes(name)) return false;
   if (sel.names?.includes(name)) return true;
+  if (SYSTEM_NAMESPACES.has(name)) return false;
   return sel.selector ? matchesSelector(sel.selector, ns.metadata.labels) : false;
 }
 

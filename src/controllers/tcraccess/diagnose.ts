@@ -27,13 +27,20 @@ export async function observeProbe(access: TcrAccess, desired: Desired, d: Deps)
   const intervalMs = (p.intervalSeconds ?? 300) * 1000;
   if (prev && prev.generation === gen && now < prev.nextAt) return prev.conditions;
   const auth = desired.credentials.ok ? desired.credentials.auth : undefined;
-  const r = await probeRegistry({
-    server: desired.server,
-    plainHTTP: access.spec.registry.plainHTTP === true,
-    insecureSkipVerify: access.spec.registry.insecureSkipVerify === true,
-    ...(auth ? { username: auth.username, password: auth.password } : {}),
-    ...(p.image ? { image: p.image } : {}),
-  });
+  let r: Awaited<ReturnType<typeof probeRegistry>>;
+  try {
+    r = await probeRegistry({
+      server: desired.server,
+      plainHTTP: access.spec.registry.plainHTTP === true,
+      insecureSkipVerify: access.spec.registry.insecureSkipVerify === true,
+      ...(auth ? { username: auth.username, password: auth.password } : {}),
+      ...(p.image ? { image: p.image } : {}),
+    });
+  } catch (e) {
+    // only an address the probe cannot parse throws (a value that slipped past the API server): a condition, not a crash
+    const message = `Not probed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
+    r = { reachable: { status: false, reason: 'InvalidServer', message }, credentials: { status: undefined, reason: 'NotChecked', message: 'not checked: the registry address is invalid' }, steps: [], addresses: [] };
+  }
   const where = 'checked from the operator pod';
   const conditions: ConditionInput[] = [
     { type: 'RegistryReachable', status: r.reachable.status ? 'True' : 'False', reason: r.reachable.reason, message: `${r.reachable.message} (${where})` },

@@ -28,6 +28,9 @@ export function isOurs(marker: string, r: Marked): boolean {
 /** `<region>/<instanceId>` of the TCR instance this TcrAccess created cloud resources around. */
 export const CLOUD_INSTANCE_ANNOTATION = 'tcr.tke.dev/cloud-instance';
 
+/** "true" once a long-term token may have been minted: finalize then revokes by marker even when spec and status say otherwise. */
+export const LONG_TERM_TOKENS_ANNOTATION = 'tcr.tke.dev/long-term-tokens';
+
 export interface CloudInstanceRef {
   region: string;
   instanceId: string;

@@ -4,7 +4,7 @@ import type { Logger } from 'winston';
 import { deleteOwnedSecret, ensureSecret, ensureServiceAccounts, errorMessage } from './apply.ts';
 import { accessKey, type Deps } from './deps.ts';
 import { isSelected, isTerminating } from './desired.ts';
-import { desiredFor, ownedSecrets } from './observe.ts';
+import { desiredFor, keepsExistingSecret, ownedSecrets } from './observe.ts';
 
 const recordFailure = (d: Deps, access: string, ns: string, message: string | undefined): boolean => {
   let m = d.state.failures.get(access);
@@ -34,14 +34,17 @@ export async function reconcileNamespace(accessName: string, ns: string, d: Deps
   const nsObj = d.caches.namespaces.get(ns);
   if (nsObj && isTerminating(nsObj)) return; // the namespace takes its Secrets with it
   const desired = desiredFor(access, d);
-  if (!desired.secret) return; // credentials not ready: leave existing Secrets as they are
   const selected = !!nsObj && isSelected(access, nsObj);
   const name = access.spec.imagePullSecret.name;
   let changed = false;
   try {
-    // 1. Secret (before ServiceAccounts reference it)
+    // 1. Secret (before ServiceAccounts reference it). Without credentials nothing is created or updated:
+    // a selected namespace keeps what it has; removals below never wait for credentials.
     let secretOk = false;
-    if (selected) {
+    if (!desired.secret) {
+      secretOk = keepsExistingSecret(access, ns, selected, d);
+      if (!selected && recordConflict(d, accessName, ns, false)) changed = true;
+    } else if (selected) {
       const r = await ensureSecret(access, ns, desired.secret, d, log);
       secretOk = r.ok;
       changed ||= r.changed;

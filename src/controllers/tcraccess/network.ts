@@ -47,6 +47,9 @@ export function registryDomain(instance: Instance, usePublicDomain: boolean): st
   return usePublicDomain ? instance.publicDomain || `${instance.name}.tencentcloudcr.com` : `${instance.name}-vpc.tencentcloudcr.com`;
 }
 
+/** The standard domains of a TCR instance (public and -vpc); its custom domains come from DescribeInstanceCustomizedDomain. */
+export const instanceDomains = (instance: Instance): string[] => [registryDomain(instance, true), registryDomain(instance, false)];
+
 export async function checkInstance(cloud: TencentCloud, access: TcrAccess): Promise<{ instance?: Instance; outcome?: NetworkOutcome }> {
   const id = access.spec.registry.instanceId!;
   const instance = await cloud.describeInstance(id);

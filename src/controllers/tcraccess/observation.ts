@@ -13,6 +13,8 @@ export interface CloudObservation {
   /** When the cloud should be looked at again (epoch ms). */
   nextAt: number;
   instance?: Instance;
+  /** Custom domains of the instance (looked up only when registry.server is not one of its standard domains). */
+  customDomains?: string[];
   /** registry.server derived from the instance when the spec leaves it out. */
   server?: string;
   network?: ConditionInput;

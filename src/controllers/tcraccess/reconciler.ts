@@ -3,7 +3,9 @@
 // writes status only when it changed. The walk goes one way: observe → desired → apply → status.
 import type { Logger } from 'winston';
 import { ApiVersion, Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
-import { addFinalizer, recordCloudInstance, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
+import { specProblem } from '../../api/v1alpha1/validate.ts';
+import { addFinalizer, setAnnotation, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
+import { CLOUD_INSTANCE_ANNOTATION, LONG_TERM_TOKENS_ANNOTATION } from './marker.ts';
 import { needsCloud, runCloud } from './cloud.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, FINALIZER, isSelected, isTerminating } from './desired.ts';
@@ -35,6 +37,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   const failures = d.state.failures.get(name) ?? new Map<string, string>();
   let desiredCount = 0;
   let ready = 0;
+  // selected namespaces still waiting for the current Secret (not in sync, not failing, not in conflict)
+  let pending = 0;
   const selectedNow = new Set<string>();
   let scanned = 0;
   for (const ns of d.caches.namespaces.values()) {
@@ -47,13 +51,14 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
       desiredCount++;
       selectedNow.add(nsName);
     }
-    if (!desired.secret) continue;
+    // without credentials only removals are due (namespaceInSync then checks just those): never wait for them
     if (namespaceInSync(access, nsName, selected, desired.secret, d)) {
-      if (selected) ready++;
+      if (selected && desired.secret) ready++;
       failures.delete(nsName);
       if (!selected || !conflicts.has(nsName) || full) conflicts.delete(nsName);
       continue;
     }
+    if (selected && !conflicts.has(nsName) && !failures.has(nsName)) pending++;
     // Known conflicts are retried on the periodic resync only, so a quiet cluster stays quiet.
     if (conflicts.has(nsName) && !full) continue;
     d.queue.add(namespaceKey(name, nsName), 'bulk');
@@ -63,7 +68,8 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
 
   // The cloud (instance, token, network): one step when due, never blocking on a slow operation.
   let cloud = d.state.cloud.get(name);
-  if (needsCloud(access)) {
+  // a spec that fails the schema never reaches the cloud (removals above still happen)
+  if (needsCloud(access) && !specProblem(access.spec)) {
     const now = d.now().getTime();
     // the cloud step also runs at once when what it reads changed: its API credentials or the token Secret
     const opNs = d.opts.sourceNamespaces[0]!;
@@ -79,14 +85,20 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
         access,
         d,
         log,
-        rolledOut: !!desired.secret && ready === desiredCount && conflicts.size === 0,
+        // rolled out: in every selected namespace that is otherwise healthy (one failing for another reason,
+        // or in conflict, never blocks a rotation forever)
+        rolledOut: !!desired.secret && pending === 0,
         persistNetwork: async (n: NetworkStatus) => {
           current = await writeNetworkStatus(current, n, d);
           log.info('Recorded intent in status before a cloud create', { network: n.mode });
         },
         recordInstance: async (value: string | undefined) => {
-          current = await recordCloudInstance(current, value, d);
+          current = await setAnnotation(current, CLOUD_INSTANCE_ANNOTATION, value, d);
           log.info(value ? 'Recorded the cloud instance before any cloud create' : 'Cloud resources cleaned up: forgot the recorded instance', { instance: value });
+        },
+        recordLongTermTokens: async () => {
+          current = await setAnnotation(current, LONG_TERM_TOKENS_ANNOTATION, 'true', d);
+          log.info('Recorded that long-term tokens may exist before the first one is minted');
         },
         warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
       });

@@ -25,7 +25,8 @@ export interface Observation {
 }
 
 export function credentialsCondition(o: Observation): ConditionInput {
-  if (o.cloud?.credentials) return o.cloud.credentials;
+  // a True remark of the cloud step (RotationPeriodTooShort) never hides credentials that are not usable
+  if (o.cloud?.credentials && (o.cloud.credentials.status !== 'True' || o.credentials.ok)) return o.cloud.credentials;
   const c = o.credentials;
   return c.ok
     ? { type: ConditionType.CredentialsReady, status: 'True', reason: o.cloud?.credentialsStatus ? Reason.TokenIssued : Reason.CredentialsResolved, message: c.message }

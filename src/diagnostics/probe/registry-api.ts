@@ -216,6 +216,13 @@ async function fetchToken(ctx: RegistryApiContext, ch: AuthChallenge, scope: str
   const realm = `${url.protocol}//${url.host}${url.pathname}`;
   const qs = [ch.params.service ? `service=${ch.params.service}` : '', scope ? `scope=${scope}` : ''].filter(Boolean).join(', ');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // Credentials go to registry.server's host only: a realm elsewhere (a registry pointing its challenge at a
+  // host it does not own) never gets them. TCR's token service is /service/token on the registry's own domain.
+  if (creds && host.toLowerCase() !== ctx.srv.host.toLowerCase()) {
+    const message = `the Bearer challenge's realm ${realm} is not on the registry host ${ctx.srv.host}: credentials are sent to the registry host only, so they were not sent`;
+    ctx.record('token', false, 0, message);
+    return { kind: 'failed', message };
+  }
   const r = await timed(async () => {
     const address = await ctx.resolve(host);
     const tep: Endpoint = {

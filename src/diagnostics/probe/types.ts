@@ -8,7 +8,9 @@ export type ReachableReason =
   | 'TlsFailed'
   | 'UntrustedCertificate'
   | 'PlainHttpMismatch'
-  | 'Timeout';
+  | 'Timeout'
+  /** The address itself is invalid (reported by callers that catch probeRegistry's throw). */
+  | 'InvalidServer';
 export type CredentialsReason = 'CredentialsAccepted' | 'CredentialsRejected' | 'NoCredentials' | 'AuthServiceFailed' | 'NotChecked';
 export type ImageReason = 'ImageFound' | 'ImageNotFound' | 'ImageAccessDenied' | 'NotChecked';
 
