@@ -10,6 +10,7 @@ import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { Deps } from './deps.ts';
 import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
+import { CLOUD_TAG_KEY, cloudMarker, markerPredicate } from './markers.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
 
@@ -17,19 +18,22 @@ import { ensureToken, tokenSecretName } from './tokens.ts';
 export const needsCloud = (a: TcrAccess): boolean =>
   !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
 
-/**
- * Identifies what this TcrAccess created in the cloud: cluster, name and the first 8 characters of its UID,
- * so two clusters sharing an instance (even both with the default --cluster-id) or a recreated object
- * never take each other's resources for their own.
- */
-export const cloudMarker = (clusterId: string, access: { metadata: { name: string; uid: string } }): string =>
-  `tcr-access-operator:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
-export const CLOUD_TAG_KEY = 'tcr-access-operator';
+// What this TcrAccess created in the cloud carries its marker (markers.ts: ≤ 60 characters, a hash of cluster
+// and UID, so two clusters sharing an instance or a recreated object never take each other's resources);
+// `isOurMarker` also recognises the format of earlier versions.
+export { CLOUD_TAG_KEY, cloudMarker, isOurMarker } from './markers.ts';
 
 /** The operator's reading of a cloud error: which reason, and when to look again. */
 export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
   const err = e as { kind?: string; code?: string; message?: string; requestId?: string };
   const detail = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`.slice(0, 600);
+  if (err.code === 'InvalidVpcId.NotFound') {
+    return {
+      reason: Reason.VpcNotFound,
+      message: `${what}: the VPC was not found in the registry's region (spec.registry.region): VPC calls go to the TCR instance's region, so the cluster's VPC must be in that region (or the VPC ID is wrong): ${detail}`,
+      retryMs: 5 * 60_000,
+    };
+  }
   switch (err.kind) {
     case 'auth':
       return { reason: Reason.CloudAuthFailed, message: `${what}: the Tencent Cloud credentials were refused: ${detail}`, retryMs: 5 * 60_000 };
@@ -102,6 +106,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const region = access.spec.registry.region ?? '';
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access);
+  const ours = markerPredicate(d.opts.clusterId, access);
 
   // 1. the instance (credentials depend on it for tokens, and for the registry domain when server is not set)
   const dependsOnInstance = !!access.spec.credentials.instanceToken || !access.spec.registry.server;
@@ -139,7 +144,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     try {
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
+      const t = await ensureToken({ cloud, access, marker, ours, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);
@@ -155,7 +160,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   try {
     if (prev?.mode && prev.mode !== mode && prev.mode !== 'None' && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete' && instance) {
       const shared = stillNeeded(access, d);
-      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, marker, shared);
+      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, ours, shared);
       if (!done) {
         obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing the ${prev.mode} access this TcrAccess created before switching to ${mode}` };
         obs.networkStatus = prev;
@@ -166,7 +171,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     if (mode === 'None') {
       obs.networkStatus = { mode };
     } else if (instance) {
-      const ctx = { cloud, access, marker, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
+      const ctx = { cloud, access, marker, ours, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
       const out = mode === 'Private' ? await ensurePrivate(ctx, instance) : await ensurePublic(ctx, instance);
       obs.network = out.condition;
       obs.networkStatus = out.status;
@@ -205,18 +210,18 @@ export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean>
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
   const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
-  const marker = cloudMarker(d.opts.clusterId, access);
+  const ours = markerPredicate(d.opts.clusterId, access);
   const registryId = access.spec.registry.instanceId;
   let done = true;
   if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {
-    const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
-    for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
+    const tokens = (await cloud.describeInstanceTokens(registryId)).filter((t) => ours(t.desc));
+    for (const t of tokens) await cloud.deleteInstanceToken(registryId, t.id);
   }
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
     const n = access.status?.network;
     const shared = stillNeeded(access, d);
     if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, access.spec.registry.region ?? '', n, shared);
-    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, marker, shared);
+    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, ours, shared);
   }
   return done;
 }

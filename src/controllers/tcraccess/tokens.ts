@@ -37,7 +37,10 @@ export interface TokenOutcome {
 export interface TokenContext {
   cloud: TencentCloud;
   access: TcrAccess;
+  /** Desc of the tokens minted (≤ 60 characters). */
   marker: string;
+  /** Is this Desc ours (today's marker or an earlier format)? See markers.ts. */
+  ours: (desc: string | undefined) => boolean;
   /** The token Secret as cached (may be stale by one write; writes are idempotent by content). */
   current: SourceSecret | undefined;
   /** Writes (create or replace) the token Secret; returns when stored. */
@@ -120,7 +123,7 @@ export async function ensureToken(ctx: TokenContext): Promise<TokenOutcome> {
   // Long-term tokens of ours that are not the current one: the previous one (deleted once the new token
   // is everywhere) and orphans of a crash between mint and store.
   if (type === 'longterm') {
-    const stale = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === ctx.marker && t.id !== currentId);
+    const stale = (await cloud.describeInstanceTokens(registryId)).filter((t) => ctx.ours(t.desc) && t.id !== currentId);
     if (stale.length > 0) {
       if (ctx.rolledOut && !plan.mint) {
         for (const t of stale) await cloud.deleteInstanceToken(registryId, t.id);
@@ -136,9 +139,9 @@ export async function ensureToken(ctx: TokenContext): Promise<TokenOutcome> {
   return { status, requeueAfterMs: next > 0 ? next : undefined };
 }
 
-/** Deletes every long-term token carrying our marker (on TcrAccess deletion). True when none is left. */
-export async function revokeTokens(cloud: TencentCloud, registryId: string, marker: string): Promise<boolean> {
-  const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
+/** Deletes every long-term token carrying our marker, any format (on TcrAccess deletion). True when none is left. */
+export async function revokeTokens(cloud: TencentCloud, registryId: string, isOurs: (desc: string | undefined) => boolean): Promise<boolean> {
+  const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => isOurs(t.desc));
   for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
   return true;
 }

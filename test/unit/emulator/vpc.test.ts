@@ -158,7 +158,9 @@ describe('emulator: VPC', () => {
       const routeId = rt.RouteTableSet?.[0]?.RouteSet?.find((r) => r.GatewayId === natId)?.RouteId;
       await expectCode(vpc.DeleteNatGateway({ NatGatewayId: natId }), 'UnsupportedOperation.NatGatewayHaveRoute');
       await vpc.DeleteRoutes({ RouteTableId: RTB, Routes: [{ RouteId: routeId } as never] });
-      await vpc.DeleteNatGateway({ NatGatewayId: natId });
+      // A gateway that carried traffic needs IgnoreOperationRisk (Behaviour.natDeleteRisk).
+      await expectCode(vpc.DeleteNatGateway({ NatGatewayId: natId }), 'UnsupportedOperation.NatGatewayHaveHighTraffic');
+      await vpc.DeleteNatGateway({ NatGatewayId: natId, IgnoreOperationRisk: true });
       assert.equal((await vpc.DescribeNatGateways({ NatGatewayIds: [natId] })).NatGatewaySet?.[0]?.State, 'DELETING');
       assert.equal((await vpc.DescribeAddresses({ AddressIds: [eipId] })).AddressSet?.[0]?.AddressStatus, 'UNBINDING');
       emu.advance(1000);
