@@ -301,7 +301,8 @@ export function createInstanceToken(ctx: CallContext, req: CreateInstanceTokenRe
   if (type === 'temp') {
     const expiresAt = ctx.now + TEMP_TOKEN_MS;
     reg.tempTokens.push({ token, createdAt: ctx.now, expiresAt });
-    return { Username: ctx.account.uin, Token: token, ExpTime: expiresAt };
+    // The documented example of a temporary token carries TokenId "".
+    return { Username: ctx.account.uin, Token: token, ExpTime: expiresAt, TokenId: '' };
   }
   const id = randomString(20);
   const expiresAt = ctx.now + LONG_TERM_TOKEN_MS;

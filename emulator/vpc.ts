@@ -256,10 +256,9 @@ function addressView(a: AddressState, now: number): Address {
     UnVpcId: '',
     DedicatedClusterId: '',
   };
-  if (a.bind) {
-    view.InstanceId = a.bind.natId;
-    view.InstanceType = 'NAT';
-  }
+  // Documented responses carry InstanceId and InstanceType on unbound EIPs too (empty here).
+  view.InstanceId = a.bind ? a.bind.natId : '';
+  view.InstanceType = a.bind ? 'NAT' : '';
   return view;
 }
 
@@ -578,7 +577,8 @@ export function describeNatGateways(ctx: CallContext, req: DescribeNatGatewaysRe
     }
   });
   const p = page(nats.sort(byCreation), offset, Math.min(limit, ctx.world.behaviour.maxPageSize));
-  return { NatGatewaySet: p.items.map((n) => natView(acc, n)), TotalCount: p.total };
+  // VerboseLevel: in the SDK model and the documented example ("DETAIL").
+  return { NatGatewaySet: p.items.map((n) => natView(acc, n)), TotalCount: p.total, VerboseLevel: 'DETAIL' };
 }
 
 export function deleteNatGateway(ctx: CallContext, req: DeleteNatGatewayRequest): Reply<DeleteNatGatewayResponse> {

@@ -167,7 +167,7 @@ describe('emulator: VPC', () => {
       assert.deepEqual((await vpc.DescribeNatGateways({ NatGatewayIds: [natId] })).NatGatewaySet, []);
       const ids = [eipId, ...(second.AddressSet ?? [])];
       const freed = await vpc.DescribeAddresses({ AddressIds: ids });
-      assert.deepEqual(freed.AddressSet?.map((a) => [a.AddressStatus, a.InstanceId]), [['UNBIND', undefined], ['UNBIND', undefined]]);
+      assert.deepEqual(freed.AddressSet?.map((a) => [a.AddressStatus, a.InstanceId]), [['UNBIND', ''], ['UNBIND', '']]);
 
       const rel = await vpc.ReleaseAddresses({ AddressIds: ids });
       assert.equal((await vpc.DescribeAddresses({ AddressIds: ids })).AddressSet?.[0]?.AddressStatus, 'OFFLINING');
