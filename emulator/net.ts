@@ -50,3 +50,8 @@ export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
 export function cidrContainsIp(c: Cidr, ip: number): boolean {
   return maskOf(ip, c.prefix) === c.base;
 }
+
+/** "a.b.c.d/n" of the network address. */
+export function formatCidr(c: Cidr): string {
+  return `${formatIp(c.base)}/${c.prefix}`;
+}

@@ -86,6 +86,8 @@ export interface SeedRegistry {
 
 export interface SeedAddress {
   id?: string;
+  /** Mbps (default 1, the API's default). */
+  bandwidth?: number;
   ip?: string;
   name?: string;
   region?: string;
@@ -236,6 +238,8 @@ export function applySeed(world: World, seed: Seed): void {
         tags: tagsOf(sd.tags),
         createdAt: now,
         readyAt: now,
+        bandwidth: sd.bandwidth ?? 1,
+        internetChargeType: 'TRAFFIC_POSTPAID_BY_HOUR',
       };
       acc.addresses.set(a.id, a);
     }
@@ -326,6 +330,7 @@ function seedNat(world: World, acc: Account, sn: SeedNatGateway, now: number): v
     tags: tagsOf(sn.tags),
     bandwidthOut: 100,
     maxConnections: 1000000,
+    hadTraffic: (sn.state ?? 'AVAILABLE') === 'AVAILABLE',
   };
   acc.nats.set(nat.id, nat);
   for (const ref of sn.addresses ?? []) {

@@ -41,7 +41,7 @@ import type {
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_models.js';
 import { checkFilters, page, runtimeActions, tcrPaging, tcrTime, type ActionTable, type CallContext, type Reply } from './actions.ts';
 import { fail } from './errors.ts';
-import { parseCidr } from './net.ts';
+import { formatCidr, parseCidr } from './net.ts';
 import type { ObjectSchema } from './schema.ts';
 import { allocateSubnetIp, newTcrToken } from './seed.ts';
 import { dnsKey, linkKey, randomString, REGION_IDS, type LinkState, type RegistryState } from './world.ts';
@@ -114,8 +114,8 @@ function registryView(reg: RegistryState): Registry {
   };
 }
 
-function linkView(link: LinkState): AccessVpc {
-  return { VpcId: link.vpcId, SubnetId: link.subnetId, Status: link.phase, AccessIp: link.phase === 'Creating' ? '' : link.ip };
+function linkView(link: LinkState, runningStatus: string): AccessVpc {
+  return { VpcId: link.vpcId, SubnetId: link.subnetId, Status: link.phase === 'Running' ? runningStatus : link.phase, AccessIp: link.phase === 'Creating' ? '' : link.ip };
 }
 
 // ---- instances ----
@@ -140,7 +140,7 @@ export function describeInstances(ctx: CallContext, req: DescribeInstancesReques
 
 export function describeInternalEndpoints(ctx: CallContext, req: DescribeInternalEndpointsRequest): Reply<DescribeInternalEndpointsResponse> {
   const reg = registryOf(ctx, req.RegistryId);
-  const links = [...reg.links.values()].map(linkView);
+  const links = [...reg.links.values()].map((l) => linkView(l, ctx.world.behaviour.linkRunningStatus));
   return { AccessVpcSet: links, TotalCount: links.length };
 }
 
@@ -185,7 +185,7 @@ function regionOfId(id: number | undefined): string | undefined {
 export function createInternalEndpointDns(ctx: CallContext, req: CreateInternalEndpointDnsRequest): Reply<CreateInternalEndpointDnsResponse> {
   const reg = registryOf(ctx, req.InstanceId);
   const acc = ctx.account;
-  if (!acc.privateDnsActivated) fail('UnsupportedOperation.CreatePrivateZone', 'The Private DNS service is not activated for this account.');
+  if (!acc.privateDnsActivated) fail(ctx.world.behaviour.privateDnsErrorCode, 'The Private DNS service is not activated for this account.');
   const region = req.RegionName || regionOfId(req.RegionId) || reg.region;
   const vpc = acc.vpcs.get(req.VpcId);
   if (!vpc || vpc.region !== region) fail('InvalidParameter', `The VPC \`${req.VpcId}\` does not exist in ${region}.`);
@@ -258,17 +258,22 @@ export function describeSecurityPolicies(ctx: CallContext, req: DescribeSecurity
 
 export function createSecurityPolicy(ctx: CallContext, req: CreateSecurityPolicyRequest): Reply<CreateSecurityPolicyResponse> {
   const reg = whitelistOf(ctx, req.RegistryId);
-  if (!parseCidr(req.CidrBlock)) fail('InvalidParameter', `CidrBlock \`${req.CidrBlock}\` is not a valid IPv4 CIDR block.`);
+  const parsed = parseCidr(req.CidrBlock);
+  if (!parsed) fail('InvalidParameter', `CidrBlock \`${req.CidrBlock}\` is not a valid IPv4 CIDR block.`);
+  // [UNDOCUMENTED] the whitelist is a security group: it stores the network address (Behaviour.normaliseCidrs).
+  const cidrBlock = ctx.world.behaviour.normaliseCidrs ? formatCidr(parsed) : req.CidrBlock;
   // [ASSUME] a duplicate CIDR is refused (reference §3.3 leaves it open).
-  if (reg.policies.some((p) => p.cidrBlock === req.CidrBlock)) fail('InvalidParameter', `CidrBlock \`${req.CidrBlock}\` is already in the whitelist.`);
-  reg.policies.push({ cidrBlock: req.CidrBlock, description: req.Description });
+  if (reg.policies.some((p) => p.cidrBlock === cidrBlock)) fail('InvalidParameter', `CidrBlock \`${cidrBlock}\` is already in the whitelist.`);
+  reg.policies.push({ cidrBlock, description: req.Description });
   reg.policyVersion++;
   return { RegistryId: reg.id };
 }
 
 export function deleteSecurityPolicy(ctx: CallContext, req: DeleteSecurityPolicyRequest): Reply<DeleteSecurityPolicyResponse> {
   const reg = whitelistOf(ctx, req.RegistryId);
-  if (req.CidrBlock) {
+  const mode = ctx.world.behaviour.securityPolicyDelete;
+  if (mode === 'exclusive' && req.CidrBlock && req.PolicyIndex !== undefined) fail('InvalidParameter', 'CidrBlock and PolicyIndex cannot be specified at the same time.');
+  if (req.CidrBlock && mode !== 'index') {
     // CidrBlock wins over PolicyIndex when both are given [SDK].
     const cidr = req.CidrBlock;
     if (!reg.policies.some((p) => p.cidrBlock === cidr)) fail('InvalidParameter', `CidrBlock \`${cidr}\` is not in the whitelist.`);
@@ -298,7 +303,8 @@ export function createInstanceToken(ctx: CallContext, req: CreateInstanceTokenRe
   if (type === 'temp') {
     const expiresAt = ctx.now + TEMP_TOKEN_MS;
     reg.tempTokens.push({ token, createdAt: ctx.now, expiresAt });
-    return { Username: ctx.account.uin, Token: token, ExpTime: expiresAt };
+    // The documented example of a temporary token carries TokenId "".
+    return { Username: ctx.account.uin, Token: token, ExpTime: expiresAt, TokenId: '' };
   }
   const id = randomString(20);
   const expiresAt = ctx.now + LONG_TERM_TOKEN_MS;
@@ -308,7 +314,11 @@ export function createInstanceToken(ctx: CallContext, req: CreateInstanceTokenRe
 
 export function describeInstanceToken(ctx: CallContext, req: DescribeInstanceTokenRequest): Reply<DescribeInstanceTokenResponse> {
   const reg = registryOf(ctx, req.RegistryId);
-  const { offset, limit } = tcrPaging(req.Offset, req.Limit);
+  const paging = tcrPaging(req.Offset, req.Limit);
+  const limit = Math.min(paging.limit, ctx.world.behaviour.maxPageSize);
+  // [UNDOCUMENTED] "分页偏移量": an item offset, or a page number (0- or 1-based) — Behaviour.tokenPaging.
+  const mode = ctx.world.behaviour.tokenPaging;
+  const offset = mode === 'offset' ? paging.offset : (mode === 'page1' ? Math.max(paging.offset - 1, 0) : paging.offset) * limit;
   const all = [...reg.tokens.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   const p = page(all, offset, limit);
   const tokens: TcrInstanceToken[] = p.items.map((t) => ({

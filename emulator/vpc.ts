@@ -99,6 +99,9 @@ const GATEWAY_TYPES = new Set([
   'USER_CCN',
 ]);
 const NAT_BANDWIDTHS = [20, 50, 100, 200, 500, 1000, 2000, 5000];
+/** EIP bandwidth cap (Mbps) for TRAFFIC_POSTPAID_BY_HOUR (the SDK: "1 to 100" for pay-by-traffic accounts). */
+const EIP_MAX_BANDWIDTH = 100;
+const EIP_CHARGE_TYPES = new Set(['BANDWIDTH_PACKAGE', 'BANDWIDTH_POSTPAID_BY_HOUR', 'BANDWIDTH_PREPAID_BY_MONTH', 'TRAFFIC_POSTPAID_BY_HOUR']);
 
 function malformed(name: string, value: string): never {
   return fail('InvalidParameterValue.Malformed', `The value \`${value}\` of parameter \`${name}\` is malformed.`);
@@ -242,8 +245,8 @@ function addressView(a: AddressState, now: number): Address {
     CascadeRelease: false,
     InternetServiceProvider: 'BGP',
     LocalBgp: false,
-    Bandwidth: 100,
-    InternetChargeType: 'TRAFFIC_POSTPAID_BY_HOUR',
+    Bandwidth: a.bandwidth,
+    InternetChargeType: a.internetChargeType,
     TagSet: tagsOf(a.tags),
     DeadlineDate: '',
     Egress: 'center_egress1',
@@ -253,10 +256,9 @@ function addressView(a: AddressState, now: number): Address {
     UnVpcId: '',
     DedicatedClusterId: '',
   };
-  if (a.bind) {
-    view.InstanceId = a.bind.natId;
-    view.InstanceType = 'NAT';
-  }
+  // Documented responses carry InstanceId and InstanceType on unbound EIPs too (empty here).
+  view.InstanceId = a.bind ? a.bind.natId : '';
+  view.InstanceType = a.bind ? 'NAT' : '';
   return view;
 }
 
@@ -287,7 +289,7 @@ function activeAddressesInRegion(acc: Account, region: string): number {
   return [...acc.addresses.values()].filter((a) => a.region === region && a.releaseAt === undefined).length;
 }
 
-function newAddresses(ctx: CallContext, count: number, opts: { name: string; tags: TagState[]; readyAt: number }): AddressState[] {
+function newAddresses(ctx: CallContext, count: number, opts: { name: string; tags: TagState[]; readyAt: number; bandwidth?: number; chargeType?: string }): AddressState[] {
   const out: AddressState[] = [];
   for (let i = 0; i < count; i++) {
     const a: AddressState = {
@@ -298,6 +300,9 @@ function newAddresses(ctx: CallContext, count: number, opts: { name: string; tag
       tags: opts.tags.map((t) => ({ ...t })),
       createdAt: ctx.now,
       readyAt: opts.readyAt,
+      // The API's default is 1 Mbps (AllocateAddresses InternetMaxBandwidthOut).
+      bandwidth: opts.bandwidth ?? 1,
+      internetChargeType: opts.chargeType ?? 'TRAFFIC_POSTPAID_BY_HOUR',
     };
     ctx.account.addresses.set(a.id, a);
     out.push(a);
@@ -336,7 +341,7 @@ export function describeSubnets(ctx: CallContext, req: DescribeSubnetsRequest): 
         return matchTagFilter(name, values, s.tags) ?? false;
     }
   });
-  const p = page(subnets.sort(byCreation), offset, limit);
+  const p = page(subnets.sort(byCreation), offset, Math.min(limit, ctx.world.behaviour.maxPageSize));
   return { TotalCount: p.total, SubnetSet: p.items.map(subnetView) };
 }
 
@@ -368,7 +373,7 @@ export function describeRouteTables(ctx: CallContext, req: DescribeRouteTablesRe
         return matchTagFilter(name, values, t.tags) ?? false;
     }
   });
-  const p = page(tables.sort(byCreation), offset, limit);
+  const p = page(tables.sort(byCreation), offset, Math.min(limit, ctx.world.behaviour.maxPageSize));
   return { TotalCount: p.total, RouteTableSet: p.items.map((t) => tableView(acc, t)) };
 }
 
@@ -500,6 +505,9 @@ export function createNatGateway(ctx: CallContext, req: CreateNatGatewayRequest)
   if (req.InternetMaxBandwidthOut !== undefined && !NAT_BANDWIDTHS.includes(req.InternetMaxBandwidthOut)) {
     fail('InvalidParameterValue.Range', `InternetMaxBandwidthOut must be one of ${NAT_BANDWIDTHS.join(', ')}.`);
   }
+  for (const [name, v] of [['StockPublicIpAddressesBandwidthOut', req.StockPublicIpAddressesBandwidthOut], ['PublicIpAddressesBandwidthOut', req.PublicIpAddressesBandwidthOut]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > EIP_MAX_BANDWIDTH)) fail('InvalidParameterValue.Range', `${name} must be between 1 and ${EIP_MAX_BANDWIDTH}.`);
+  }
   if (req.Zone !== undefined && !req.Zone.startsWith(`${vpc.region}-`)) fail('UnsupportedOperation.NotSupportZone', `The zone \`${req.Zone}\` is not in ${vpc.region}.`);
   const tags = tagsFrom(req.Tags, { key: 'InvalidParameterValue.TagInvalidKey', value: 'InvalidParameterValue.TagInvalidVal', duplicate: 'InvalidParameterValue.TagDuplicateKey' });
   const ips = req.PublicIpAddresses ?? [];
@@ -531,7 +539,9 @@ export function createNatGateway(ctx: CallContext, req: CreateNatGatewayRequest)
   };
   acc.nats.set(nat.id, nat);
   // [ASSUME] EIPs created through AddressCount do not inherit the gateway's tags (reference §10.5).
-  const created = newAddresses(ctx, count, { name: '', tags: [], readyAt: ctx.now });
+  const created = newAddresses(ctx, count, { name: '', tags: [], readyAt: ctx.now, ...(req.PublicIpAddressesBandwidthOut !== undefined ? { bandwidth: req.PublicIpAddressesBandwidthOut } : {}) });
+  // StockPublicIpAddressesBandwidthOut sets the bandwidth of the existing EIPs bound at creation.
+  if (req.StockPublicIpAddressesBandwidthOut !== undefined) for (const a of existing) a.bandwidth = req.StockPublicIpAddressesBandwidthOut;
   for (const a of [...existing, ...created]) a.bind = { natId: nat.id, at: nat.readyAt };
   return { NatGatewaySet: [natView(acc, nat)], TotalCount: 1 };
 }
@@ -566,8 +576,9 @@ export function describeNatGateways(ctx: CallContext, req: DescribeNatGatewaysRe
         return matchTagFilter(name, values, n.tags) ?? false;
     }
   });
-  const p = page(nats.sort(byCreation), offset, limit);
-  return { NatGatewaySet: p.items.map((n) => natView(acc, n)), TotalCount: p.total };
+  const p = page(nats.sort(byCreation), offset, Math.min(limit, ctx.world.behaviour.maxPageSize));
+  // VerboseLevel: in the SDK model and the documented example ("DETAIL").
+  return { NatGatewaySet: p.items.map((n) => natView(acc, n)), TotalCount: p.total, VerboseLevel: 'DETAIL' };
 }
 
 export function deleteNatGateway(ctx: CallContext, req: DeleteNatGatewayRequest): Reply<DeleteNatGatewayResponse> {
@@ -581,6 +592,11 @@ export function deleteNatGateway(ctx: CallContext, req: DeleteNatGatewayRequest)
     // [ASSUME] routes block deletion unless IgnoreOperationRisk is set, in which case they are removed.
     if (req.IgnoreOperationRisk !== true) fail('UnsupportedOperation.NatGatewayHaveRoute', `Routes in ${withRoutes.map((t) => t.id).join(', ')} still point at \`${nat.id}\`.`);
     for (const t of withRoutes) t.routes = t.routes.filter((r) => !(r.gatewayType === 'NAT' && r.gatewayId === nat.id));
+  }
+  // A gateway that carried traffic is protected by the anti-misoperation check unless IgnoreOperationRisk.
+  const risk = ctx.world.behaviour.natDeleteRisk;
+  if (risk !== 'none' && nat.hadTraffic === true && req.IgnoreOperationRisk !== true) {
+    fail(risk, `The NAT gateway \`${nat.id}\` recently carried traffic above the detection threshold; pass IgnoreOperationRisk to delete it.`);
   }
   nat.phase = 'DELETING';
   nat.deleteAt = ctx.now + ctx.world.delays.natDelete;
@@ -624,7 +640,8 @@ export function allocateAddresses(ctx: CallContext, req: AllocateAddressesReques
     }
     tokenKey = `${ctx.region}/${req.ClientToken}`;
     const hit = acc.clientTokens.get(tokenKey);
-    if (hit) return { AddressSet: [...hit.addressIds], TaskId: String(hit.taskId) };
+    const forgotten = hit !== undefined && ctx.world.behaviour.clientTokenMemory === 'while-addresses-exist' && hit.addressIds.every((id) => !acc.addresses.has(id));
+    if (hit && !forgotten) return { AddressSet: [...hit.addressIds], TaskId: String(hit.taskId) };
   }
   const count = req.AddressCount ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > 100) fail('InvalidParameterValue.Range', 'AddressCount must be between 1 and 100.');
@@ -633,8 +650,14 @@ export function allocateAddresses(ctx: CallContext, req: AllocateAddressesReques
   if (activeAddressesInRegion(acc, ctx.region) + count > acc.quotas.eipsPerRegion) {
     fail('AddressQuotaLimitExceeded', `Each account can hold at most ${acc.quotas.eipsPerRegion} EIPs per region.`);
   }
+  const chargeType = req.InternetChargeType ?? 'TRAFFIC_POSTPAID_BY_HOUR';
+  if (!EIP_CHARGE_TYPES.has(chargeType)) fail('InvalidParameterValue', `InternetChargeType \`${chargeType}\` is not supported.`);
+  const bandwidth = req.InternetMaxBandwidthOut ?? 1;
+  if (!Number.isInteger(bandwidth) || bandwidth < 1 || bandwidth > EIP_MAX_BANDWIDTH) {
+    fail('InvalidParameterValue.BandwidthOutOfRange', `InternetMaxBandwidthOut must be between 1 and ${EIP_MAX_BANDWIDTH}.`);
+  }
   const readyAt = ctx.now + ctx.world.delays.eipAllocate;
-  const created = newAddresses(ctx, count, { name: req.AddressName ?? '', tags, readyAt });
+  const created = newAddresses(ctx, count, { name: req.AddressName ?? '', tags, readyAt, bandwidth, chargeType });
   const task = { id: ctx.world.nextTaskId(), doneAt: readyAt };
   acc.eipTasks.set(task.id, task);
   const ids = created.map((a) => a.id);
@@ -702,7 +725,7 @@ export function describeAddresses(ctx: CallContext, req: DescribeAddressesReques
         return matchTagFilter(name, values, a.tags) ?? false;
     }
   });
-  const p = page(addrs.sort(byCreation), offset, limit);
+  const p = page(addrs.sort(byCreation), offset, Math.min(limit, ctx.world.behaviour.maxPageSize));
   return { TotalCount: p.total, AddressSet: p.items.map((a) => addressView(a, now)) };
 }
 

@@ -75,6 +75,32 @@ export interface Behaviour {
   acceptNatTagFilter: boolean;
   /** New NAT gateways end in PENDFAILURE instead of AVAILABLE. */
   natCreateFails: boolean;
+  /**
+   * [UNDOCUMENTED] How long AllocateAddresses remembers a ClientToken: `forever` (a replay returns the first
+   * allocation's IDs even once released) or `while-addresses-exist` (forgotten once its EIPs are gone).
+   */
+  clientTokenMemory: 'forever' | 'while-addresses-exist';
+  /** [UNDOCUMENTED] AccessVpcSet[].Status of a provisioned link (only `Running` is attested). */
+  linkRunningStatus: string;
+  /**
+   * DeleteNatGateway without IgnoreOperationRisk on a gateway that carried traffic: the refusal code, or
+   * `none` (no traffic check). Documented codes: UnsupportedOperation.NatGatewayHaveHighTraffic,
+   * .NatGatewayHaveRouteAndHighTraffic, .TrafficValidationFailed.
+   */
+  natDeleteRisk: 'none' | 'UnsupportedOperation.NatGatewayHaveHighTraffic' | 'UnsupportedOperation.NatGatewayHaveRouteAndHighTraffic' | 'UnsupportedOperation.TrafficValidationFailed';
+  /** The code CreateInternalEndpointDns answers when Private DNS is not activated for the account (all documented). */
+  privateDnsErrorCode: 'UnsupportedOperation.CreatePrivateZone' | 'InternalError.CreatePrivateZone' | 'InternalError.CreatePrivateZoneRecord' | 'UnsupportedOperation.CreatePrivateZoneRecord';
+  /** Largest page a list call returns whatever Limit asks (the real APIs document 100; lower exercises paging). */
+  maxPageSize: number;
+  /** [UNDOCUMENTED] DescribeInstanceToken `Offset` ("分页偏移量"): an item offset, a 0-based or a 1-based page number. */
+  tokenPaging: 'offset' | 'page0' | 'page1';
+  /**
+   * [UNDOCUMENTED] DeleteSecurityPolicy: `cidr` (CidrBlock deletes by CIDR and wins), `index` (CidrBlock is
+   * ignored: PolicyIndex + the current PolicyVersion are required), `exclusive` (either, never both).
+   */
+  securityPolicyDelete: 'cidr' | 'index' | 'exclusive';
+  /** [UNDOCUMENTED] CreateSecurityPolicy stores the network address (10.1.2.3/24 → 10.1.2.0/24). */
+  normaliseCidrs: boolean;
 }
 
 export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = {
@@ -83,6 +109,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = {
   dnsStatusSpelling: 'ENABLED',
   acceptNatTagFilter: false,
   natCreateFails: false,
+  clientTokenMemory: 'forever',
+  linkRunningStatus: 'Running',
+  natDeleteRisk: 'UnsupportedOperation.NatGatewayHaveHighTraffic',
+  privateDnsErrorCode: 'UnsupportedOperation.CreatePrivateZone',
+  maxPageSize: 100,
+  tokenPaging: 'offset',
+  securityPolicyDelete: 'cidr',
+  normaliseCidrs: true,
 };
 
 export interface TagState {
@@ -211,6 +245,8 @@ export interface NatState {
   tags: TagState[];
   bandwidthOut: number;
   maxConnections: number;
+  /** Has carried traffic (DeleteNatGateway then needs IgnoreOperationRisk, see Behaviour.natDeleteRisk). */
+  hadTraffic?: boolean;
 }
 
 export interface AddressState {
@@ -221,6 +257,9 @@ export interface AddressState {
   tags: TagState[];
   createdAt: number;
   readyAt: number;
+  /** Mbps (AllocateAddresses InternetMaxBandwidthOut, default 1; a NAT's StockPublicIpAddressesBandwidthOut). */
+  bandwidth: number;
+  internetChargeType: string;
   bind?: { natId: string; at: number; unbindAt?: number };
   releaseAt?: number;
 }
@@ -438,6 +477,8 @@ export class World {
       for (const nat of acc.nats.values()) {
         if (nat.phase === 'PENDING' && now >= nat.readyAt) {
           nat.phase = nat.fails ? 'PENDFAILURE' : 'AVAILABLE';
+          // [ASSUME] a working gateway carries traffic (the image pulls it exists for).
+          nat.hadTraffic = !nat.fails;
           if (nat.fails) for (const a of acc.addresses.values()) if (a.bind?.natId === nat.id) delete a.bind;
         }
         if (nat.phase === 'DELETING' && nat.deleteAt !== undefined && now >= nat.deleteAt) acc.nats.delete(nat.id);

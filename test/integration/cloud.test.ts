@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type TencentCloudEmulator, type Seed } from '../../emulator/index.ts';
+import { isOurMarker } from '../../src/controllers/tcraccess/marker.ts';
 import { eventually } from '../support/wait.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
 import { unb64 } from '../support/kube.ts';
@@ -177,9 +178,10 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     this.timeout(200_000);
     await createAccess(f.admin, 'longterm', { ...base('l-pull', 'c-long'), credentials: { instanceToken: { type: 'LongTerm', rotationPeriod: '1m' } } });
     const a1 = await ready('longterm');
+    const mine = (desc: string) => isOurMarker(desc, 'cls-test', a1);
     const first = a1.status!.credentials!.tokenId!;
     assert.ok(first);
-    assert.deepEqual(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/longterm/')).map((t) => t.id), [first]);
+    assert.deepEqual(registry().tokens.filter((t) => mine(t.desc)).map((t) => t.id), [first]);
     const a2 = await eventually(async () => {
       const a = await getAccess(f.admin, 'longterm');
       assert.notEqual(a.status?.credentials?.tokenId, first, 'rotated');
@@ -187,14 +189,14 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     }, { timeoutMs: 120_000, intervalMs: 500 });
     const second = a2.status!.credentials!.tokenId!;
     await eventually(async () => {
-      assert.deepEqual(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/longterm/')).map((t) => t.id), [second], 'old token deleted after rollout');
+      assert.deepEqual(registry().tokens.filter((t) => mine(t.desc)).map((t) => t.id), [second], 'old token deleted after rollout');
       const s = await getOrUndefined<SecretObj>(f.admin, '/api/v1/namespaces/c-long/secrets/l-pull');
       const auth = JSON.parse(unb64(s!.data['.dockerconfigjson']!)).auths['emulator.tencentcloudcr.com'] as { username: string; password: string };
       assert.ok(emu.checkRegistryLogin(REGISTRY, auth.username, auth.password), 'the namespace holds the new token');
     }, { timeoutMs: 30_000 });
     await f.admin.delete(accessPath('longterm'));
     await gone('longterm');
-    assert.equal(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/longterm/')).length, 0, 'revoked on deletion');
+    assert.equal(registry().tokens.filter((t) => mine(t.desc)).length, 0, 'revoked on deletion');
   });
 
   it('a rotationPeriod below the minimum never piles tokens up: the minimum is used, RotationPeriodTooShort says so', async function () {
@@ -311,7 +313,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.equal(w.natGateways.length, 1);
     const nat = w.natGateways[0]!;
     assert.equal(nat.state, 'AVAILABLE');
-    assert.ok(nat.tags.some((t) => t.key === 'tcr-access-operator' && t.value.startsWith('tcr-access-operator:cls-test/public/')));
+    assert.ok(nat.tags.some((t) => t.key === 'tcr-access-operator' && isOurMarker(t.value, 'cls-test', a)));
     assert.equal(nat.publicIps.length, 1);
     const eip = nat.publicIps[0]!.ip;
     const rt = w.routeTables.find((t) => t.routeTableId === 'rtb-emu00002')!;
@@ -319,7 +321,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     const r = registry();
     assert.equal(r.externalEndpoint, 'Opened');
     assert.deepEqual(r.securityPolicies.map((p) => p.cidrBlock).sort(), [`${eip}/32`, '203.0.113.7/32', '0.0.0.0/0'].sort());
-    assert.ok(r.securityPolicies.every((p) => p.description.startsWith('tcr-access-operator:cls-test/public/')), 'entries marked in Description');
+    assert.ok(r.securityPolicies.every((p) => isOurMarker(p.description, 'cls-test', a)), 'entries marked in Description');
     assert.deepEqual(a.status?.network?.whitelist, [`${eip}/32`, '203.0.113.7/32', '0.0.0.0/0'].sort());
 
     await f.admin.delete(accessPath('public'));
@@ -498,6 +500,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     }
     op = start();
     const a = await ready('crashy', 120_000);
+    const mine = (desc: string) => isOurMarker(desc, 'cls-test', a);
     const w = world();
     assert.equal(w.natGateways.length, 1, 'one NAT gateway');
     assert.equal(w.addresses.filter((x) => x.status !== 'OFFLINING').length, 1, 'one EIP');
@@ -505,11 +508,11 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.equal(registry().securityPolicies.length, 1, 'one whitelist entry');
     // a token minted just before a kill is an orphan: found by its Desc marker and deleted once the current one is everywhere
     await eventually(async () => {
-      assert.deepEqual(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/crashy/')).map((t) => t.id), [a.status!.credentials!.tokenId], 'one token (orphans deleted)');
+      assert.deepEqual(registry().tokens.filter((t) => mine(t.desc)).map((t) => t.id), [a.status!.credentials!.tokenId], 'one token (orphans deleted)');
     }, { timeoutMs: 20_000 });
     await f.admin.delete(accessPath('crashy'));
     await gone('crashy');
     assert.equal(world().natGateways.length, 0);
-    assert.equal(registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/crashy/')).length, 0);
+    assert.equal(registry().tokens.filter((t) => mine(t.desc)).length, 0);
   });
 });

@@ -51,13 +51,13 @@ describe('npm run demo', function () {
     assert.match(out, /link\s+vpc-emu00001\/subnet-emu00001\s+Running\s+access IP 10\.0\.1\.\d+/);
     assert.match(out, /DNS\s+emulator\.tencentcloudcr\.com → 10\.0\.1\.\d+ inside vpc-emu00001\s+ENABLED/);
     assert.match(out, /endpoint\s+public endpoint Opened/);
-    const natId = /NAT\s+(nat-[0-9a-z]{8}) "tcra-public-access" AVAILABLE in vpc-emu00001, tag tcr-access-operator=tcr-access-operator:demo\/public-access/.exec(out)?.[1];
+    const natId = /NAT\s+(nat-[0-9a-z]{8}) "tcra-public-access" AVAILABLE in vpc-emu00001, tag tcr-access-operator=tcr-access-operator:public-access\/[0-9a-f]{16}/.exec(out)?.[1];
     assert.ok(natId, 'a NAT gateway tagged by the operator');
     const eip = new RegExp(`EIP\\s+eip-[0-9a-z]{8} (\\d+\\.\\d+\\.\\d+\\.\\d+) BIND → ${natId}`).exec(out)?.[1];
     assert.ok(eip, 'an EIP bound to it');
     assert.match(out, new RegExp(`route\\s+rtb-emu00002 \\(subnet-emu00002\\): 0\\.0\\.0\\.0/0 → NAT ${natId}`));
     assert.match(out, new RegExp(`whitelist\\s+.*${eip.replaceAll('.', '\\.')}/32.*203\\.0\\.113\\.7/32`));
-    assert.match(out, /tokens\s+1 long-term: [0-9a-z]+ "tcr-access-operator:demo\/public-access\/[0-9a-f]{8}"/);
+    assert.match(out, /tokens\s+1 long-term: [0-9a-z]+ "tcr-access-operator:public-access\/[0-9a-f]{16}"/);
     // the emulator's API key and registry tokens (JWTs) are never printed
     assert.ok(!out.includes(DEFAULT_SECRET_KEY), 'no API key');
     assert.ok(!/eyJ[A-Za-z0-9_-]{8,}/.test(out), 'no registry token');

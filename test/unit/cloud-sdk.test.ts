@@ -209,7 +209,7 @@ describe('cloud: SdkCloud over the real SDK', function () {
       { Name: 'vpc-id', Values: ['vpc-1'] },
       { Name: 'tag-key', Values: ['owner'] },
     ]);
-    assert.deepEqual(nats[5], { natGatewayId: 'nat-5', name: 'n5', state: 'AVAILABLE', vpcId: 'vpc-1', publicIps: [{ addressId: 'eip-5', ip: '1.2.3.5' }], tags: [{ key: 'owner', value: 'v5' }] });
+    assert.deepEqual(nats[5], { natGatewayId: 'nat-5', name: 'n5', state: 'AVAILABLE', vpcId: 'vpc-1', publicIps: [{ addressId: 'eip-5', ip: '1.2.3.5' }], tags: [{ key: 'owner', value: 'v5' }], bandwidthOut: 0 });
     seen = [];
     handler = () => ok({ TotalCount: 0, NatGatewaySet: null });
     assert.deepEqual(await cloud().describeNatGateways({ ids: [] }), []);

@@ -55,6 +55,8 @@ export const Reason = {
   NatGatewayFailed: 'NatGatewayFailed',
   InvalidNetworkSpec: 'InvalidNetworkSpec',
   SubnetNotFound: 'SubnetNotFound',
+  /** InvalidVpcId.NotFound: wrong ID, or a VPC in another region than the registry. */
+  VpcNotFound: 'VpcNotFound',
   DefaultRouteConflict: 'DefaultRouteConflict',
   SharedRouteTable: 'SharedRouteTable',
   RoutePending: 'RoutePending',
@@ -97,6 +99,7 @@ export const PermanentReasons: readonly ReasonName[] = [
   Reason.NatGatewayFailed,
   Reason.InvalidNetworkSpec,
   Reason.SubnetNotFound,
+  Reason.VpcNotFound,
   Reason.DefaultRouteConflict,
   Reason.SharedRouteTable,
   Reason.CloudAuthFailed,

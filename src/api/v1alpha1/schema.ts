@@ -229,8 +229,22 @@ export const PublicNetwork = Type.Object(
         id: Type.Optional(ResourceId('nat', 'An existing NAT gateway.')),
         create: Type.Optional(
           Type.Object({
-            vpcId: ResourceId('vpc', 'VPC of the cluster.'),
+            vpcId: ResourceId('vpc', 'VPC of the cluster (in the registry\'s region: VPC calls go to spec.registry.region).'),
             subnetId: ResourceId('subnet', 'Subnet whose egress goes through the gateway.'),
+            bandwidthMbps: Type.Optional(
+              Type.Unsafe<20 | 50 | 100 | 200 | 500 | 1000 | 2000 | 5000>({
+                type: 'integer',
+                enum: [20, 50, 100, 200, 500, 1000, 2000, 5000],
+                description: 'Outbound bandwidth cap of the NAT gateway, Mbps (CreateNatGateway InternetMaxBandwidthOut). Default 100.',
+              }),
+            ),
+            eipBandwidthMbps: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: 100,
+                description: 'Bandwidth cap of the gateway\'s EIP, Mbps, billed by traffic (TRAFFIC_POSTPAID_BY_HOUR; the API\'s own default is 1). Default 100.',
+              }),
+            ),
           }),
         ),
       },
@@ -352,14 +366,17 @@ export const NetworkStatus = Type.Object({
     }),
   ),
   publicEndpoint: Type.Optional(Type.Object({ status: Type.Optional(Str(32)), openedByOperator: Owned })),
-  natGateway: Type.Optional(Type.Object({ id: Type.Optional(Str(64)), state: Type.Optional(Str(32)), createdByOperator: Owned })),
+  natGateway: Type.Optional(
+    Type.Object({ id: Type.Optional(Str(64)), state: Type.Optional(Str(32)), createdByOperator: Owned, bandwidthMbps: Type.Optional(Type.Integer({ description: 'Effective InternetMaxBandwidthOut, Mbps.' })) }),
+  ),
   eips: Type.Optional(
-    Type.Array(Type.Object({ id: Str(64), ip: Type.Optional(Str(64)), allocatedByOperator: Owned }), { maxItems: 16 }),
+    Type.Array(Type.Object({ id: Str(64), ip: Type.Optional(Str(64)), allocatedByOperator: Owned, bandwidthMbps: Type.Optional(Type.Integer({ description: 'Effective bandwidth cap, Mbps.' })) }), { maxItems: 16 }),
   ),
   route: Type.Optional(
     Type.Object({ routeTableId: Str(64), routeId: Type.Optional(Type.Integer()), gatewayId: Type.Optional(Str(64)), createdByOperator: Owned }),
   ),
-  whitelist: Type.Optional(Type.Array(Str(18), { maxItems: 80, description: 'CIDRs this TcrAccess keeps on the TCR whitelist.' })),
+  whitelist: Type.Optional(Type.Array(Str(18), { maxItems: 80, description: 'CIDRs this TcrAccess keeps on the TCR whitelist (network addresses, as the API stores them).' })),
+  eipClientToken: Type.Optional(Str(64, 'AllocateAddresses ClientToken of the EIP allocation in progress (replaced when it returns a released EIP).')),
 });
 
 export const CredentialsStatus = Type.Object({

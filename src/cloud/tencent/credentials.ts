@@ -30,6 +30,27 @@ export type SdkCredential = StaticCredential | DynamicCredential;
 
 export const isDynamicCredential = (c: SdkCredential): c is DynamicCredential => typeof (c as Partial<DynamicCredential>).getCredential === 'function';
 
+/** Temporary credentials that can be dropped and fetched anew (after the API refused them as expired). */
+export interface RenewableCredential extends DynamicCredential {
+  renew(): void;
+}
+
+export const isRenewable = (c: SdkCredential): c is RenewableCredential => isDynamicCredential(c) && typeof (c as Partial<RenewableCredential>).renew === 'function';
+
+/**
+ * Temporary credentials (STS, CVM role) are fetched again this long before they expire. The SDK's providers
+ * renew `expirationReservationTime` before expiry but compare it, in milliseconds, with a value meant in
+ * seconds (600 → 0.6 s): calls around the expiry then fail with AuthFailure.TokenFailure.
+ */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+/** Tells an SDK provider to renew REFRESH_BEFORE_EXPIRY_MS ahead (its field is compared with milliseconds). */
+function renewEarly(p: DynamicCredential): DynamicCredential {
+  const q = p as DynamicCredential & { expirationReservationTime?: unknown };
+  if (typeof q.expirationReservationTime === 'number') q.expirationReservationTime = REFRESH_BEFORE_EXPIRY_MS;
+  return p;
+}
+
 /** An API endpoint override. `host` may contain `{service}`, replaced by the product (tcr, vpc, sts). */
 export interface CloudEndpoint {
   host: string;
@@ -151,7 +172,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Wraps an SDK provider: bounds each fetch, checks the result, and replaces the provider after a failure
  * (the SDK's OIDC and CVM providers cache a rejected fetch forever). Failures are CredentialUnavailableError.
  */
-export class ProviderCredential implements DynamicCredential {
+export class ProviderCredential implements RenewableCredential {
   private inner: DynamicCredential;
   private readonly make: () => DynamicCredential;
   private readonly label: string;
@@ -159,9 +180,14 @@ export class ProviderCredential implements DynamicCredential {
 
   constructor(label: string, make: () => DynamicCredential, timeoutMs: number) {
     this.label = label;
-    this.make = make;
-    this.inner = make();
+    this.make = () => renewEarly(make());
+    this.inner = this.make();
     this.timeoutMs = timeoutMs;
+  }
+
+  /** Drops the cached credentials: the next use fetches new ones. */
+  renew(): void {
+    this.inner = this.make();
   }
 
   async getCredential(): Promise<StaticCredential> {

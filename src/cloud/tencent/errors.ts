@@ -6,7 +6,10 @@
 //  transient  | no code (network, timeout), HTTP 5xx, ResourceUnavailable*, ServiceUnavailable*, ResourceInUse*,
 //             | InternalServerError*, *.Mutex*TaskRunning, UnsupportedOperation.InvalidState,
 //             | ResourceInsufficient.ErrorInstanceNotRunning / .ErrorVpcDnsStatus, FailedOperation.DependenceError,
-//             | InternalError.DbError / .ModuleError, AuthFailure.SignatureExpire (clock skew)
+//             | InternalError.DbError / .ModuleError, AuthFailure.SignatureExpire (clock skew),
+//             | EIP states during binds, unbinds and releases: InvalidAddressState, InvalidAddressIdStatus.NotPermit,
+//             | UnsupportedOperation.AddressStatusNotPermit (per action: ReleaseAddresses' InvalidAddressId.NotFound
+//             | means released, in sdk.ts)
 //             | ambiguous: plain InternalError, InternalError.*, FailedOperation(.*) — long backoff hint
 //  notFound   | ResourceNotFound(.*)                                                   | caller decides (eventual consistency)
 //  auth       | AuthFailure.* (but SignatureExpire), UnauthorizedOperation*, credentials unavailable
@@ -119,6 +122,9 @@ const EXACT: Readonly<Record<string, Rule>> = {
   'FailedOperation.DependenceError': state,
   'InternalError.DbError': state,
   'InternalError.ModuleError': state,
+  InvalidAddressState: state,
+  'InvalidAddressIdStatus.NotPermit': state,
+  'UnsupportedOperation.AddressStatusNotPermit': state,
   'InternalError.ErrorOverLimit': quota,
   'OperationDenied.QuotaOverLimit': quota,
   'FailedOperation.BalanceInsufficient': quota,

@@ -94,6 +94,8 @@ export interface NatGateway {
   vpcId: string;
   publicIps: Array<{ addressId: string; ip: string }>;
   tags: Tag[];
+  /** InternetMaxBandwidthOut, Mbps (0 when not reported). */
+  bandwidthOut?: number;
 }
 
 export interface Address {
@@ -104,6 +106,8 @@ export interface Address {
   /** e.g. nat-… when bound */
   instanceId: string;
   tags: Tag[];
+  /** Bandwidth cap, Mbps (0 when not reported). */
+  bandwidth?: number;
 }
 
 export type TaskStatus = 'SUCCESS' | 'FAILED' | 'RUNNING';
@@ -140,15 +144,19 @@ export interface TencentCloud {
   // VPC: NAT gateways
   /** By IDs, or by VPC and tag key (all pages). */
   describeNatGateways(filter: { ids: string[] } | { vpcId: string; tagKey: string }): Promise<NatGateway[]>;
-  createNatGateway(req: { name: string; vpcId: string; zone?: string; publicIps: string[]; tags: Tag[] }): Promise<string>;
-  deleteNatGateway(natGatewayId: string): Promise<void>;
+  /** `bandwidthMbps`: the gateway's InternetMaxBandwidthOut; `stockEipBandwidthMbps`: of the EIPs bound at creation. */
+  createNatGateway(req: { name: string; vpcId: string; zone?: string; publicIps: string[]; tags: Tag[]; bandwidthMbps?: number; stockEipBandwidthMbps?: number }): Promise<string>;
+  /** `ignoreOperationRisk`: skip the traffic check (NatGatewayHaveHighTraffic, ...) for a gateway the operator created. */
+  deleteNatGateway(natGatewayId: string, opts?: { ignoreOperationRisk?: boolean }): Promise<void>;
   // VPC: EIPs
-  describeAddresses(filter: { ids: string[] } | { tag: Tag }): Promise<Address[]>;
+  /** By IDs (unknown IDs are left out), by one tag value, or by tag key (all pages). */
+  describeAddresses(filter: { ids: string[] } | { tag: Tag } | { tagKey: string }): Promise<Address[]>;
   /** AllocateAddresses with an idempotency ClientToken; returns the IDs and the task to poll. */
-  allocateAddress(req: { name: string; tags: Tag[]; clientToken: string }): Promise<{ addressIds: string[]; taskId: number | undefined }>;
+  allocateAddress(req: { name: string; tags: Tag[]; clientToken: string; bandwidthMbps?: number; chargeType?: string }): Promise<{ addressIds: string[]; taskId: number | undefined }>;
   describeTaskResult(taskId: number): Promise<TaskStatus>;
   associateNatGatewayAddress(natGatewayId: string, publicIps: string[]): Promise<{ taskId: string }>;
   describeVpcTaskResult(taskId: string): Promise<TaskStatus>;
+  /** IDs already gone (InvalidAddressId.NotFound) count as released. */
   releaseAddresses(addressIds: string[]): Promise<void>;
 }
 

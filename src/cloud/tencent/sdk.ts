@@ -15,6 +15,8 @@
 //    `<service>.internal.tencentcloudapi.com` pattern is used by Tencent's own code (vpc.internal, cvm.internal,
 //    cfs.internal, sts.internal.tencentcloudapi.com); tcr.internal was not found documented anywhere — verify in
 //    the target region before relying on it.
+// Without an override, financial regions (`*-fsi`) use their own hosts, {service}.{region}.tencentcloudapi.com
+// (e.g. tcr.ap-shanghai-fsi.tencentcloudapi.com): the global host does not serve them.
 import type { Agent } from 'node:http';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'winston';
@@ -22,7 +24,7 @@ import { Client as TcrClient } from 'tencentcloud-sdk-nodejs/tencentcloud/servic
 import { Client as VpcClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
 import type * as tcr from 'tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_models.js';
 import type * as vpc from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
-import { agentFor, type CloudEndpoint, endpointHost, isDynamicCredential, type SdkCredential } from './credentials.ts';
+import { agentFor, type CloudEndpoint, endpointHost, isDynamicCredential, isRenewable, type SdkCredential } from './credentials.ts';
 import { CloudError, classifyCloudError } from './errors.ts';
 import type {
   AccessLink,
@@ -111,16 +113,17 @@ export class SdkCloud implements TencentCloud {
     this.rateLimiter = opts.rateLimiter;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.signal = opts.signal;
+    const endpoint = opts.endpoint ?? regionalEndpoint(opts.region);
     const config = (service: Product) => {
-      const host = opts.endpoint ? endpointHost(opts.endpoint, service) : undefined;
-      const agent: Agent | undefined = agentFor(opts.endpoint, host);
+      const host = endpoint ? endpointHost(endpoint, service) : undefined;
+      const agent: Agent | undefined = agentFor(endpoint, host);
       return {
         credential: opts.credential,
         region: opts.region,
         profile: {
           httpProfile: {
             reqTimeout: opts.timeoutSeconds,
-            ...(opts.endpoint && host ? { endpoint: host, protocol: opts.endpoint.protocol } : {}),
+            ...(endpoint && host ? { endpoint: host, protocol: endpoint.protocol } : {}),
             ...(agent ? { agent } : {}),
           },
         },
@@ -133,7 +136,23 @@ export class SdkCloud implements TencentCloud {
   // ---------------------------------------------------------------------------------------------------
   // The one way out
 
+  /**
+   * One API call. Temporary credentials that the API refuses as expired (AuthFailure.TokenFailure: the SDK's
+   * own refresh comes too late) are fetched anew and the call is made once more — safe even for creates, as a
+   * refused signature means nothing was executed.
+   */
   private async call<Res extends { RequestId?: string }>(product: Product, action: string, req: object): Promise<Res> {
+    try {
+      return await this.callOnce<Res>(product, action, req);
+    } catch (e) {
+      if (!(e instanceof CloudError) || e.code !== 'AuthFailure.TokenFailure' || !isRenewable(this.credential)) throw e;
+      this.logger.info('tencentcloud temporary credentials refused as expired; fetching new ones', { action, region: this.region, credentials: this.credentialDescription });
+      this.credential.renew();
+      return await this.callOnce<Res>(product, action, req);
+    }
+  }
+
+  private async callOnce<Res extends { RequestId?: string }>(product: Product, action: string, req: object): Promise<Res> {
     const client = product === 'tcr' ? this.tcr : this.vpc;
     let attempt = 0;
     const started = performance.now();
@@ -188,16 +207,57 @@ export class SdkCloud implements TencentCloud {
     return NOT_IDEMPOTENT.has(action) ? err.notSent : true;
   }
 
-  /** Collects every page of an Offset/Limit list. Stops on a short or empty page, or at TotalCount. */
+  /**
+   * Collects every page of an Offset/Limit list: pages while offset < TotalCount, stops on an empty page. A short
+   * page does not end the list (the server may cap Limit below what was asked). Without TotalCount, a short
+   * page is the last.
+   */
   private async paginate<T>(page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined }>): Promise<T[]> {
     const all: T[] = [];
     for (let offset = 0, n = 0; n < MAX_PAGES; n++) {
       const { items, total } = await page(offset, PAGE_LIMIT);
       all.push(...items);
       offset += items.length;
-      if (items.length === 0 || items.length < PAGE_LIMIT || (total !== undefined && offset >= total)) break;
+      if (items.length === 0) break;
+      if (total === undefined ? items.length < PAGE_LIMIT : offset >= total) break;
     }
     return all;
+  }
+
+  /**
+   * Pages a list whose `Offset` may be an item offset or a page number (0- or 1-based): TCR documents
+   * DescribeInstanceToken's Offset only as "分页偏移量". Starts with item offsets; when a page brings nothing new
+   * before TotalCount is reached, switches to page numbers, de-duplicating by key.
+   */
+  private async paginateAmbiguous<T>(key: (t: T) => string, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined }>): Promise<T[]> {
+    const all = new Map<string, T>();
+    const add = (items: T[]): number => {
+      let fresh = 0;
+      for (const t of items) {
+        if (!all.has(key(t))) {
+          all.set(key(t), t);
+          fresh++;
+        }
+      }
+      return fresh;
+    };
+    const first = await page(0, PAGE_LIMIT);
+    add(first.items);
+    let total = first.total;
+    const more = () => first.items.length > 0 && (total === undefined ? false : all.size < total);
+    // item offsets
+    for (let n = 0; more() && n < MAX_PAGES; n++) {
+      const r = await page(all.size, PAGE_LIMIT);
+      total = r.total ?? total;
+      if (add(r.items) === 0) break;
+    }
+    // page numbers: 1, 2, ... (a 0-based API answers page 1 with the second page; a 1-based one repeats the first)
+    for (let p = 1, idle = 0; more() && idle < 2 && p < MAX_PAGES; p++) {
+      const r = await page(p, PAGE_LIMIT);
+      total = r.total ?? total;
+      idle = add(r.items) === 0 ? idle + 1 : 0;
+    }
+    return [...all.values()];
   }
 
   private async orUndefinedIfNotFound<T>(p: Promise<T | undefined>): Promise<T | undefined> {
@@ -305,9 +365,21 @@ export class SdkCloud implements TencentCloud {
   }
 
   async deleteSecurityPolicy(registryId: string, cidrBlock: string): Promise<void> {
-    // By CidrBlock (wins over PolicyIndex): crash-safe, no index/version race.
+    // By CidrBlock first: crash-safe, no index/version race. Deleting by CIDR alone is not confirmed (the SDK calls
+    // CidrBlock and PolicyIndex mutually exclusive, PolicyVersion is shared by the whole whitelist): when the API
+    // asks for an index, the entry is looked up again and deleted by its index and the current version.
     const req: tcr.DeleteSecurityPolicyRequest = { RegistryId: registryId, CidrBlock: cidrBlock };
-    await this.call('tcr', 'DeleteSecurityPolicy', req);
+    try {
+      await this.call('tcr', 'DeleteSecurityPolicy', req);
+      return;
+    } catch (e) {
+      if (!(e instanceof CloudError) || !/^(MissingParameter|InvalidParameter)/.test(e.code ?? '')) throw e;
+      const entry = (await this.describeSecurityPolicies(registryId)).find((p) => p.cidrBlock === cidrBlock);
+      if (!entry) return; // gone
+      this.logger.debug('DeleteSecurityPolicy by CidrBlock refused; deleting by PolicyIndex', { code: e.code, requestId: e.requestId });
+      const byIndex: tcr.DeleteSecurityPolicyRequest = { RegistryId: registryId, PolicyIndex: entry.policyIndex, PolicyVersion: entry.policyVersion };
+      await this.call('tcr', 'DeleteSecurityPolicy', byIndex);
+    }
   }
 
   // TCR: instance tokens
@@ -322,7 +394,7 @@ export class SdkCloud implements TencentCloud {
   }
 
   async describeInstanceTokens(registryId: string): Promise<InstanceTokenInfo[]> {
-    return this.paginate(async (offset, limit) => {
+    return this.paginateAmbiguous((t) => t.id, async (offset, limit) => {
       const req: tcr.DescribeInstanceTokenRequest = { RegistryId: registryId, Offset: offset, Limit: limit };
       const res = await this.call<tcr.DescribeInstanceTokenResponse>('tcr', 'DescribeInstanceToken', req);
       const items = (res.Tokens ?? []).map((t) => ({
@@ -413,6 +485,7 @@ export class SdkCloud implements TencentCloud {
       vpcId: str(n.VpcId),
       publicIps: (n.PublicIpAddressSet ?? []).map((a) => ({ addressId: str(a.AddressId), ip: str(a.PublicIpAddress) })),
       tags: tags(n.TagSet),
+      bandwidthOut: n.InternetMaxBandwidthOut ?? 0,
     });
     const list = (base: vpc.DescribeNatGatewaysRequest) =>
       this.paginate(async (offset, limit) => {
@@ -428,13 +501,15 @@ export class SdkCloud implements TencentCloud {
     return list({ Filters: [{ Name: 'vpc-id', Values: [filter.vpcId] }, { Name: 'tag-key', Values: [filter.tagKey] }] });
   }
 
-  async createNatGateway(req: { name: string; vpcId: string; zone?: string; publicIps: string[]; tags: Tag[] }): Promise<string> {
+  async createNatGateway(req: { name: string; vpcId: string; zone?: string; publicIps: string[]; tags: Tag[]; bandwidthMbps?: number; stockEipBandwidthMbps?: number }): Promise<string> {
     const body: vpc.CreateNatGatewayRequest = {
       NatGatewayName: req.name,
       VpcId: req.vpcId,
       PublicIpAddresses: req.publicIps,
       Tags: req.tags.map((t) => ({ Key: t.key, Value: t.value })),
       ...(req.zone ? { Zone: req.zone } : {}),
+      ...(req.bandwidthMbps !== undefined ? { InternetMaxBandwidthOut: req.bandwidthMbps } : {}),
+      ...(req.stockEipBandwidthMbps !== undefined ? { StockPublicIpAddressesBandwidthOut: req.stockEipBandwidthMbps } : {}),
     };
     const res = await this.call<vpc.CreateNatGatewayResponse>('vpc', 'CreateNatGateway', body);
     const id = res.NatGatewaySet?.[0]?.NatGatewayId;
@@ -442,20 +517,21 @@ export class SdkCloud implements TencentCloud {
     return id;
   }
 
-  async deleteNatGateway(natGatewayId: string): Promise<void> {
-    const req: vpc.DeleteNatGatewayRequest = { NatGatewayId: natGatewayId };
+  async deleteNatGateway(natGatewayId: string, opts: { ignoreOperationRisk?: boolean } = {}): Promise<void> {
+    const req: vpc.DeleteNatGatewayRequest = { NatGatewayId: natGatewayId, ...(opts.ignoreOperationRisk ? { IgnoreOperationRisk: true } : {}) };
     await this.call('vpc', 'DeleteNatGateway', req);
   }
 
   // VPC: EIPs
 
-  async describeAddresses(filter: { ids: string[] } | { tag: Tag }): Promise<Address[]> {
+  async describeAddresses(filter: { ids: string[] } | { tag: Tag } | { tagKey: string }): Promise<Address[]> {
     const map = (a: vpc.Address): Address => ({
       addressId: str(a.AddressId),
       ip: str(a.AddressIp),
       status: str(a.AddressStatus),
       instanceId: str(a.InstanceId),
       tags: tags(a.TagSet),
+      bandwidth: a.Bandwidth ?? 0,
     });
     const list = (base: vpc.DescribeAddressesRequest) =>
       this.paginate(async (offset, limit) => {
@@ -464,18 +540,29 @@ export class SdkCloud implements TencentCloud {
       });
     if ('ids' in filter) {
       const out: Address[] = [];
-      for (const chunk of chunks(filter.ids, PAGE_LIMIT)) out.push(...(await list({ AddressIds: chunk })));
+      for (const chunk of chunks(filter.ids, PAGE_LIMIT)) {
+        try {
+          out.push(...(await list({ AddressIds: chunk })));
+        } catch (e) {
+          // an unknown ID may fail the whole call: ask one by one, leaving the missing ones out
+          if (!(e instanceof CloudError) || e.code !== 'InvalidAddressId.NotFound' || chunk.length === 0) throw e;
+          for (const id of chunk) out.push(...(await list({ AddressIds: [id] }).catch(ignoreCode('InvalidAddressId.NotFound', []))));
+        }
+      }
       return out;
     }
+    if ('tagKey' in filter) return list({ Filters: [{ Name: 'tag-key', Values: [filter.tagKey] }] });
     return list({ Filters: [{ Name: `tag:${filter.tag.key}`, Values: [filter.tag.value] }] });
   }
 
-  async allocateAddress(req: { name: string; tags: Tag[]; clientToken: string }): Promise<{ addressIds: string[]; taskId: number | undefined }> {
+  async allocateAddress(req: { name: string; tags: Tag[]; clientToken: string; bandwidthMbps?: number; chargeType?: string }): Promise<{ addressIds: string[]; taskId: number | undefined }> {
     const body: vpc.AllocateAddressesRequest = {
       AddressCount: 1,
       AddressName: req.name,
       Tags: req.tags.map((t) => ({ Key: t.key, Value: t.value })),
       ClientToken: req.clientToken,
+      ...(req.chargeType ? { InternetChargeType: req.chargeType } : {}),
+      ...(req.bandwidthMbps !== undefined ? { InternetMaxBandwidthOut: req.bandwidthMbps } : {}),
     };
     const res = await this.call<vpc.AllocateAddressesResponse>('vpc', 'AllocateAddresses', body);
     // TaskId is a string here but a number in DescribeTaskResult, and may be missing.
@@ -505,9 +592,28 @@ export class SdkCloud implements TencentCloud {
 
   async releaseAddresses(addressIds: string[]): Promise<void> {
     if (addressIds.length === 0) return;
-    const req: vpc.ReleaseAddressesRequest = { AddressIds: addressIds };
-    await this.call('vpc', 'ReleaseAddresses', req);
+    const release = (ids: string[]) => this.call('vpc', 'ReleaseAddresses', { AddressIds: ids } satisfies vpc.ReleaseAddressesRequest);
+    try {
+      await release(addressIds);
+    } catch (e) {
+      // InvalidAddressId.NotFound: released already (e.g. a replayed call). With several IDs, release the others.
+      if (!(e instanceof CloudError) || e.code !== 'InvalidAddressId.NotFound') throw e;
+      if (addressIds.length > 1) for (const id of addressIds) await release([id]).catch(ignoreCode('InvalidAddressId.NotFound', undefined));
+    }
   }
+}
+
+/** A catch handler that turns one error code into a value and rethrows the rest. */
+function ignoreCode<T>(code: string, value: T): (e: unknown) => T {
+  return (e) => {
+    if (e instanceof CloudError && e.code === code) return value;
+    throw e;
+  };
+}
+
+/** Financial regions have their own API hosts; every other region uses the SDK's global one. */
+export function regionalEndpoint(region: string): CloudEndpoint | undefined {
+  return /^[a-z]+-[a-z]+-fsi$/.test(region) ? { host: `{service}.${region}.tencentcloudapi.com`, protocol: 'https://' } : undefined;
 }
 
 function chunks<T>(xs: readonly T[], n: number): T[][] {

@@ -13,9 +13,11 @@ import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, instanceDomains, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
-import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, isOurs, LONG_TERM_TOKENS_ANNOTATION, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef } from './marker.ts';
+import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, isOurs, LONG_TERM_TOKENS_ANNOTATION, markerPredicate, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef, type Ours } from './marker.ts';
 
-export { cloudMarker, CLOUD_TAG_KEY } from './marker.ts';
+// What this TcrAccess created in the cloud carries its marker (marker.ts: ≤ 60 characters, a hash of cluster
+// and UID); `isOurs` also recognises the format of earlier versions.
+export { cloudMarker, CLOUD_TAG_KEY, isOurMarker } from './marker.ts';
 
 /** The spec uses the cloud, or the TcrAccess still owns cloud resources (recorded instance) to clean up. */
 export const needsCloud = (a: TcrAccess): boolean =>
@@ -25,8 +27,8 @@ export const needsCloud = (a: TcrAccess): boolean =>
  * Revokes every instance token of this TcrAccess on the instance except `keepId` (the current long-term
  * token, if any), whatever the spec says now. Returns how many it revoked.
  */
-export async function revokeOtherTokens(cloud: TencentCloud, registryId: string, marker: string, keepId: string | undefined): Promise<number> {
-  const others = (await cloud.describeInstanceTokens(registryId)).filter((t) => isOurs(marker, t) && t.id !== keepId);
+export async function revokeOtherTokens(cloud: TencentCloud, registryId: string, ours: Ours, keepId: string | undefined): Promise<number> {
+  const others = (await cloud.describeInstanceTokens(registryId)).filter((t) => isOurs(ours, t) && t.id !== keepId);
   for (const t of others) await cloud.deleteInstanceToken(registryId, t.id);
   return others.length;
 }
@@ -35,6 +37,13 @@ export async function revokeOtherTokens(cloud: TencentCloud, registryId: string,
 export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
   const err = e as { kind?: string; code?: string; message?: string; requestId?: string };
   const detail = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`.slice(0, 600);
+  if (err.code === 'InvalidVpcId.NotFound') {
+    return {
+      reason: Reason.VpcNotFound,
+      message: `${what}: the VPC was not found in the registry's region (spec.registry.region): VPC calls go to the TCR instance's region, so the cluster's VPC must be in that region (or the VPC ID is wrong): ${detail}`,
+      retryMs: 5 * 60_000,
+    };
+  }
   switch (err.kind) {
     case 'auth':
       return { reason: Reason.CloudAuthFailed, message: `${what}: the Tencent Cloud credentials were refused: ${detail}`, retryMs: 5 * 60_000 };
@@ -116,6 +125,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const region = access.spec.registry.region ?? '';
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access);
+  const ours = markerPredicate(d.opts.clusterId, access);
 
   // 0. ownership: cloud resources made around a recorded instance the spec no longer names are cleaned up
   //    first (by deletionPolicy); the instance the spec names is recorded before anything is created.
@@ -196,14 +206,14 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
       const longTerm = access.spec.credentials.instanceToken.type === 'LongTerm';
       if (longTerm && access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] !== 'true') await a.recordLongTermTokens();
-      const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurs(marker, t)).map((t) => t.id)) : undefined;
+      const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurs(ours, t)).map((t) => t.id)) : undefined;
       const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, minRotationMs: d.opts.minRotationMs, now, ...(liveTokenIds ? { liveTokenIds } : {}) });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);
       keepId = longTerm ? t.currentId : undefined;
     }
-    if (here && a.rolledOut && (await revokeOtherTokens(cloud, here.instanceId, marker, keepId)) > 0) later(1_000);
+    if (here && a.rolledOut && (await revokeOtherTokens(cloud, here.instanceId, ours, keepId)) > 0) later(1_000);
     else if (here && !a.rolledOut) later(5_000);
   } catch (e) {
     const f = cloudFailure(e, 'Instance token');
@@ -216,7 +226,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   try {
     if (prev && instance && leftBehind(prev, access) && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
       const shared = stillNeeded(access, d);
-      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, marker, shared, await publicHints(cloud, access, prev));
+      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, ours, shared, await publicHints(cloud, access, prev));
       if (!done) {
         const what = prev.mode === mode ? `the private link into ${prev.privateLink?.vpcId}/${prev.privateLink?.subnetId}` : `the ${prev.mode} access`;
         obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing ${what} this TcrAccess created before switching to ${mode === prev.mode ? 'the new one' : mode}` };
@@ -228,7 +238,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     if (mode === 'None') {
       obs.networkStatus = { mode };
     } else if (instance) {
-      const ctx = { cloud, access, marker, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
+      const ctx = { cloud, access, marker, ours, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
       const out = mode === 'Private' ? await ensurePrivate(ctx, instance) : await ensurePublic(ctx, instance);
       obs.network = out.condition;
       obs.networkStatus = out.status;
@@ -283,19 +293,19 @@ async function cleanupOwned(access: TcrAccess, target: CloudInstanceRef, d: Deps
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
   const cloud = d.cloud.client(target.region, creds.source!);
-  const marker = cloudMarker(d.opts.clusterId, access);
+  const ours = markerPredicate(d.opts.clusterId, access);
   const registryId = target.instanceId;
   let done = true;
   // every token of ours is revoked, whatever the spec says now; only an object that never had a long-term token
   // (by spec, status or the annotation written before the first mint) skips the call
   const longTermSaid = access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken';
-  if (longTermSaid || access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] === 'true') await revokeOtherTokens(cloud, registryId, marker, undefined);
+  if (longTermSaid || access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] === 'true') await revokeOtherTokens(cloud, registryId, ours, undefined);
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
     const shared = stillNeeded(access, d, registryId);
     if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, target.region, n, shared);
     // Public leftovers are found by marker even when status is gone (a restore): NAT gateways and EIPs by tag
     // in the VPCs status or spec name, routes by description in their route tables, whitelist entries by description.
-    if (n?.mode !== 'Private') done = (await cleanupPublic(cloud, registryId, n ?? {}, marker, shared, await publicHints(cloud, access, n))) && done;
+    if (n?.mode !== 'Private') done = (await cleanupPublic(cloud, registryId, n ?? {}, ours, shared, await publicHints(cloud, access, n))) && done;
   }
   return done;
 }

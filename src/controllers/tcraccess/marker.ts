@@ -1,16 +1,54 @@
 // What the operator created in the cloud, and how it tells: the marker written into tags, descriptions and token
 // Desc, the one predicate "is this ours", and the record of which instance (and region) a TcrAccess used, kept
 // in an annotation because metadata survives a backup restore and status does not.
+//
+// Description limits of routes, whitelist entries and tokens are undocumented, so a marker never exceeds
+// 60 characters: "tcr-access-operator:" + up to 23 characters of the name (for humans) + "/" + 16 hex
+// characters of SHA-256(cluster ID, UID). The hash alone identifies the owner: unique per TcrAccess UID and
+// cluster, whatever the name. Markers written by earlier versions ("tcr-access-operator:<cluster>/<name>/
+// <first 8 of UID>", up to ~105 characters) are still recognised, so an upgrade orphans nothing.
+import { createHash } from 'node:crypto';
 import type { TcrAccess } from '../../api/v1alpha1/types.ts';
 
-/**
- * Identifies what this TcrAccess created in the cloud: cluster, name and the first 8 characters of its UID,
- * so two clusters sharing an instance (even both with the default --cluster-id) or a recreated object
- * never take each other's resources for their own.
- */
-export const cloudMarker = (clusterId: string, access: { metadata: { name: string; uid: string } }): string =>
-  `tcr-access-operator:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
 export const CLOUD_TAG_KEY = 'tcr-access-operator';
+/** The longest marker written (route, whitelist and token descriptions). */
+export const MARKER_MAX_LENGTH = 60;
+
+interface Owner {
+  metadata: { name: string; uid: string };
+}
+
+const NAME_PART = 23;
+
+/** The marker this operator writes today for one TcrAccess in one cluster (≤ 60 characters). */
+export function cloudMarker(clusterId: string, access: Owner): string {
+  const hash = createHash('sha256').update(clusterId).update('\0').update(access.metadata.uid).digest('hex').slice(0, 16);
+  return `${CLOUD_TAG_KEY}:${access.metadata.name.slice(0, NAME_PART)}/${hash}`;
+}
+
+/** The marker written by versions before 0.x (long, not hashed); recognised, never written. */
+export function legacyCloudMarker(clusterId: string, access: Owner): string {
+  return `${CLOUD_TAG_KEY}:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
+}
+
+/** Every marker value that means "this TcrAccess in this cluster" (current first). */
+export function ourMarkers(clusterId: string, access: Owner): string[] {
+  return [cloudMarker(clusterId, access), legacyCloudMarker(clusterId, access)];
+}
+
+/** Is this description or tag value one of ours (today's format or an earlier one)? */
+export function isOurMarker(desc: string | undefined, clusterId: string, access: Owner): boolean {
+  return desc !== undefined && desc !== '' && ourMarkers(clusterId, access).includes(desc);
+}
+
+/** `isOurMarker` bound to one TcrAccess: what the cloud steps pass around. */
+export function markerPredicate(clusterId: string, access: Owner): (desc: string | undefined) => boolean {
+  const all = ourMarkers(clusterId, access);
+  return (desc) => desc !== undefined && desc !== '' && all.includes(desc);
+}
+
+/** A predicate over marker values (markerPredicate): what the cloud steps pass around. */
+export type Ours = (value: string | undefined) => boolean;
 
 /** A cloud resource as far as ownership goes: a tagged one (NAT gateway, EIP) or a described one (route, whitelist entry, token). */
 export interface Marked {
@@ -19,10 +57,10 @@ export interface Marked {
   desc?: string;
 }
 
-/** The one answer to "did this TcrAccess create it": its marker in a tag (CLOUD_TAG_KEY) or in the description. */
-export function isOurs(marker: string, r: Marked): boolean {
-  if (r.tags?.some((t) => t.key === CLOUD_TAG_KEY && t.value === marker)) return true;
-  return r.description === marker || r.desc === marker;
+/** The one answer to "did this TcrAccess create it": one of its markers in a tag (CLOUD_TAG_KEY) or in the description. */
+export function isOurs(ours: Ours, r: Marked): boolean {
+  if (r.tags?.some((t) => t.key === CLOUD_TAG_KEY && ours(t.value))) return true;
+  return ours(r.description) || ours(r.desc);
 }
 
 /** `<region>/<instanceId>` of the TCR instance this TcrAccess created cloud resources around. */

@@ -9,16 +9,19 @@
 import { Reason } from '../../api/v1alpha1/conditions.ts';
 import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
+import { randomUUID } from 'node:crypto';
 import type { AccessLink, DnsKey, Instance, NatGateway, TencentCloud } from '../../cloud/tencent/port.ts';
-import { CLOUD_TAG_KEY, isOurs } from './marker.ts';
+import { CLOUD_TAG_KEY, isOurs, type Ours } from './marker.ts';
 
 export type NetworkStatus = NonNullable<TcrAccessStatus['network']>;
 
 export interface NetworkContext {
   cloud: TencentCloud;
   access: TcrAccess;
-  /** Marker written into descriptions and tags: identifies this cluster and TcrAccess. */
+  /** Marker written into descriptions and tags: identifies this cluster and TcrAccess (≤ 60 characters). */
   marker: string;
+  /** Is this description or tag value ours (today's marker or an earlier format)? See marker.ts. */
+  ours: (desc: string | undefined) => boolean;
   /** Tag key of resources the operator creates. */
   tagKey: string;
   /** Writes status.network now (before a create call). */
@@ -104,11 +107,40 @@ export async function ensurePrivate(ctx: NetworkContext, instance: Instance): Pr
   }
   status.dns = { domain, usePublicDomain, status: 'Creating', eniLbIp: link.accessIp, createdByOperator: true };
   await ctx.persist({ ...prev, ...status });
-  await cloud.createInternalEndpointDns(key);
+  try {
+    await cloud.createInternalEndpointDns(key);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !privateDnsUnavailable(code)) throw e;
+    return {
+      condition: cond('False', Reason.DnsFailed, `Internal DNS for ${domain} in ${p.vpcId} could not be created (${code}): activate Private DNS for the account (PrivateDNS console, service "privatedns"), or set network.private.dns.enabled: false and resolve the domain yourself`),
+      status,
+      requeueAfterMs: SLOW_POLL_MS * 2,
+    };
+  }
   return { condition: cond('False', Reason.DnsPending, `Enabling internal DNS: ${domain} → ${link.accessIp} in ${p.vpcId}`), status, requeueAfterMs: POLL_MS };
 }
 
-export const linkReady = (l: AccessLink): boolean => l.accessIp !== '' && (l.status === 'Running' || l.status === '');
+/**
+ * Only `Running` is attested for AccessVpcSet[].Status: a link is ready when it has an access IP and its status
+ * is not a creating, deleting or failed one (any case), so `running`, `Normal`, `Available` or empty also do.
+ */
+export const linkReady = (l: AccessLink): boolean => l.accessIp !== '' && !/creat|delet|fail|error|pending/i.test(l.status);
+
+/** CreateInternalEndpointDns codes that mean the account's Private DNS service cannot create the zone. */
+export const privateDnsUnavailable = (code: string): boolean => /^(InternalError|UnsupportedOperation)\.(Create|Modify|Describe)PrivateZone/.test(code);
+
+/** A whitelist CIDR as the API stores it: the network address (10.1.2.3/24 → 10.1.2.0/24). Invalid input is returned as is. */
+export function normalizeCidr(cidr: string): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
+  if (!m) return cidr;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return cidr;
+  const ip = octets.reduce((n, o) => n * 256 + o, 0);
+  const base = prefix === 0 ? 0 : (ip & (~0 << (32 - prefix))) >>> 0;
+  return `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${prefix}`;
+}
 
 /** What other TcrAccess objects on the same instance still use: never deleted from under them. */
 export interface StillNeeded {
@@ -140,7 +172,7 @@ export async function cleanupPrivate(cloud: TencentCloud, registryId: string, re
     const links = await cloud.describeInternalEndpoints(registryId);
     const link = links.find((l) => l.vpcId === n.privateLink!.vpcId && l.subnetId === n.privateLink!.subnetId);
     if (link) {
-      if (link.status !== 'Deleting') await cloud.manageInternalEndpoint(registryId, 'Delete', link.vpcId, link.subnetId);
+      if (!/delet/i.test(link.status)) await cloud.manageInternalEndpoint(registryId, 'Delete', link.vpcId, link.subnetId);
       done = false;
     }
   }
@@ -149,6 +181,11 @@ export async function cleanupPrivate(cloud: TencentCloud, registryId: string, re
 
 // ------------------------------------------------------------------------------------------------ Public
 
+/** Bandwidths (Mbps) a created gateway and its EIP get unless the spec says otherwise: suited to image pulls. */
+export const DEFAULT_NAT_BANDWIDTH_MBPS = 100;
+export const DEFAULT_EIP_BANDWIDTH_MBPS = 100;
+/** EIPs are billed by traffic (the only charge type valid for every account type); sent explicitly. */
+export const EIP_CHARGE_TYPE = 'TRAFFIC_POSTPAID_BY_HOUR';
 
 export async function ensurePublic(ctx: NetworkContext, instance: Instance): Promise<NetworkOutcome> {
   const { cloud, access } = ctx;
@@ -177,35 +214,74 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
   if (pub.natGateway.id) {
     nat = (await cloud.describeNatGateways({ ids: [pub.natGateway.id] }))[0];
     if (!nat) return { condition: cond('False', Reason.NatGatewayNotFound, `NAT gateway ${pub.natGateway.id} not found`), status, requeueAfterMs: SLOW_POLL_MS };
-    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: false };
+    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: false, ...bandwidthOf(nat) };
   } else {
     const create = pub.natGateway.create!;
-    const found = (await cloud.describeNatGateways({ vpcId: create.vpcId, tagKey: ctx.tagKey })).filter((g) => isOurs(ctx.marker, g));
+    const found = (await cloud.describeNatGateways({ vpcId: create.vpcId, tagKey: ctx.tagKey })).filter((g) => isOurs(ctx.ours, g));
     nat = found[0];
     if (!nat) {
-      // an EIP first (ClientToken makes the allocation idempotent; the tag finds it after a crash)
-      const eips = (await cloud.describeAddresses({ tag: { key: ctx.tagKey, value: ctx.marker } })).filter((a) => a.status !== 'OFFLINING');
-      status.eips = eips.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: true }));
+      // an EIP first. The ClientToken makes one allocation attempt idempotent (a replayed call after a timeout
+      // returns the same EIP); it is written to status before the call and replaced once the EIP it returns is
+      // released or missing, because Tencent may remember a token forever. The tag finds the EIP after a crash.
+      const eipBandwidth = create.eipBandwidthMbps ?? DEFAULT_EIP_BANDWIDTH_MBPS;
+      const eips = (await cloud.describeAddresses({ tagKey: ctx.tagKey })).filter((a) => isOurs(ctx.ours, a) && !gone(a.status));
+      status.eips = eips.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: true, ...(a.bandwidth ? { bandwidthMbps: a.bandwidth } : {}) }));
       const eip = eips[0];
       if (!eip) {
-        const r = await cloud.allocateAddress({ name: `tcra-${access.metadata.name}`.slice(0, 60), tags: [{ key: ctx.tagKey, value: ctx.marker }], clientToken: `tcra-${access.metadata.uid}` });
+        const clientToken = prev.eipClientToken ?? `tcra-${randomUUID()}`;
+        status.eipClientToken = clientToken;
+        if (prev.eipClientToken !== clientToken) await ctx.persist({ ...prev, ...status });
+        const r = await cloud.allocateAddress({
+          name: `tcra-${access.metadata.name}`.slice(0, 60),
+          tags: [{ key: ctx.tagKey, value: ctx.marker }],
+          clientToken,
+          bandwidthMbps: eipBandwidth,
+          chargeType: EIP_CHARGE_TYPE,
+        });
+        const returned = r.addressIds.length ? await cloud.describeAddresses({ ids: r.addressIds }) : [];
+        if (returned.length === 0 || returned.every((a) => gone(a.status))) {
+          // the token was used before and its EIP is gone: the next attempt uses a new token
+          delete status.eipClientToken;
+          status.eips = [];
+          return { condition: cond('False', Reason.NatGatewayPending, `ClientToken ${clientToken} returned a released EIP (${r.addressIds.join(', ') || 'none'}); allocating again with a new token`), status, requeueAfterMs: 1_000 };
+        }
         status.eips = r.addressIds.map((id) => ({ id, allocatedByOperator: true }));
         return { condition: cond('False', Reason.NatGatewayPending, 'Allocating an EIP for the NAT gateway'), status, requeueAfterMs: 1_000 };
       }
+      if (prev.eipClientToken) status.eipClientToken = prev.eipClientToken;
       if (eip.status === 'CREATING' || !eip.ip) {
         return { condition: cond('False', Reason.NatGatewayPending, `EIP ${eip.addressId} is ${eip.status}`), status, requeueAfterMs: 1_000 };
       }
-      const id = await cloud.createNatGateway({ name: `tcra-${access.metadata.name}`.slice(0, 60), vpcId: create.vpcId, publicIps: [eip.ip], tags: [{ key: ctx.tagKey, value: ctx.marker }] });
-      status.natGateway = { id, state: 'PENDING', createdByOperator: true };
+      const natBandwidth = create.bandwidthMbps ?? DEFAULT_NAT_BANDWIDTH_MBPS;
+      const id = await cloud.createNatGateway({
+        name: `tcra-${access.metadata.name}`.slice(0, 60),
+        vpcId: create.vpcId,
+        publicIps: [eip.ip],
+        tags: [{ key: ctx.tagKey, value: ctx.marker }],
+        bandwidthMbps: natBandwidth,
+        stockEipBandwidthMbps: eipBandwidth,
+      });
+      delete status.eipClientToken;
+      status.natGateway = { id, state: 'PENDING', createdByOperator: true, bandwidthMbps: natBandwidth };
       return { condition: cond('False', Reason.NatGatewayPending, `Creating NAT gateway ${id} in ${create.vpcId}`), status, requeueAfterMs: POLL_MS };
     }
-    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: true };
-    const tagged = (await cloud.describeAddresses({ tag: { key: ctx.tagKey, value: ctx.marker } })).map((a) => a.addressId);
-    status.eips = nat.publicIps.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: tagged.includes(a.addressId) }));
+    status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: true, ...bandwidthOf(nat) };
+    const tagged = (await cloud.describeAddresses({ tagKey: ctx.tagKey })).filter((a) => isOurs(ctx.ours, a));
+    status.eips = nat.publicIps.map((a) => {
+      const t = tagged.find((x) => x.addressId === a.addressId);
+      return { id: a.addressId, ip: a.ip, allocatedByOperator: t !== undefined, ...(t?.bandwidth ? { bandwidthMbps: t.bandwidth } : {}) };
+    });
   }
   if (nat.state === 'PENDFAILURE') return { condition: cond('False', Reason.NatGatewayFailed, `NAT gateway ${nat.natGatewayId} failed to create`), status, requeueAfterMs: SLOW_POLL_MS };
   if (nat.state !== 'AVAILABLE') return { condition: cond('False', Reason.NatGatewayPending, `NAT gateway ${nat.natGatewayId} is ${nat.state}`), status, requeueAfterMs: POLL_MS };
-  if (pub.natGateway.id) status.eips = nat.publicIps.map((a) => ({ id: a.addressId, ip: a.ip, allocatedByOperator: false }));
+  if (pub.natGateway.id) {
+    const ids = nat.publicIps.map((a) => a.addressId);
+    const addrs = ids.length ? await cloud.describeAddresses({ ids }) : [];
+    status.eips = nat.publicIps.map((a) => {
+      const bw = addrs.find((x) => x.addressId === a.addressId)?.bandwidth;
+      return { id: a.addressId, ip: a.ip, allocatedByOperator: false, ...(bw ? { bandwidthMbps: bw } : {}) };
+    });
+  }
 
   // 3. the subnet's default route (only when asked)
   if (pub.manageRoute) {
@@ -228,13 +304,14 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
       status.route = { routeTableId: table.routeTableId, gatewayId: nat.natGatewayId, createdByOperator: true };
       return { condition: cond('False', Reason.RoutePending, `Added 0.0.0.0/0 → ${nat.natGatewayId} to ${table.routeTableId}`), status, requeueAfterMs: 1_000 };
     }
-    status.route = { routeTableId: table.routeTableId, ...(def.routeId !== undefined ? { routeId: def.routeId } : {}), gatewayId: nat.natGatewayId, createdByOperator: isOurs(ctx.marker, def) };
+    status.route = { routeTableId: table.routeTableId, ...(def.routeId !== undefined ? { routeId: def.routeId } : {}), gatewayId: nat.natGatewayId, createdByOperator: isOurs(ctx.ours, def) };
   }
 
   // 4. the whitelist: NAT EIPs (/32) + cidrs, entries marked in Description; stale marked entries removed
-  const want = new Set<string>([...(pub.whitelist?.includeNatEips === false ? [] : nat.publicIps.map((a) => `${a.ip}/32`)), ...(pub.whitelist?.cidrs ?? [])]);
+  // CIDRs compared as the API stores them (network address): 10.1.2.3/24 is 10.1.2.0/24, never re-added
+  const want = new Set<string>([...(pub.whitelist?.includeNatEips === false ? [] : nat.publicIps.map((a) => `${a.ip}/32`)), ...(pub.whitelist?.cidrs ?? [])].map(normalizeCidr));
   const have = await cloud.describeSecurityPolicies(registryId);
-  const haveCidrs = new Set(have.map((h) => h.cidrBlock));
+  const haveCidrs = new Set(have.map((h) => normalizeCidr(h.cidrBlock)));
   const added: string[] = [];
   for (const cidr of [...want].sort()) {
     if (haveCidrs.has(cidr)) continue;
@@ -244,7 +321,7 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
   }
   const removed: string[] = [];
   for (const h of have) {
-    if (isOurs(ctx.marker, h) && !want.has(h.cidrBlock)) {
+    if (isOurs(ctx.ours, h) && !want.has(normalizeCidr(h.cidrBlock))) {
       await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
       removed.push(h.cidrBlock);
     }
@@ -271,13 +348,13 @@ export interface PublicHints {
  * entries, routes, tagged NAT gateways and EIPs) as well as by status; the public endpoint only by status
  * (the cloud keeps no marker on it). True when nothing is left.
  */
-export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string, shared: StillNeeded = nothingShared(), hints: PublicHints = { vpcIds: [], routeTableIds: [] }): Promise<boolean> {
+export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, ours: Ours, shared: StillNeeded = nothingShared(), hints: PublicHints = { vpcIds: [], routeTableIds: [] }): Promise<boolean> {
   let done = true;
   // whitelist entries we added (found by marker, deleted by CIDR), unless another TcrAccess wants the CIDR
   const ep = await cloud.describeExternalEndpointStatus(registryId);
   if (ep.status === 'Opened') {
     for (const h of await cloud.describeSecurityPolicies(registryId)) {
-      if (isOurs(marker, h) && !shared.cidrs.has(h.cidrBlock)) {
+      if (isOurs(ours, h) && !shared.cidrs.has(normalizeCidr(h.cidrBlock))) {
         await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
         done = false;
       }
@@ -286,24 +363,25 @@ export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: 
   // the routes we added, before the gateway
   for (const routeTableId of new Set([...(n.route?.routeTableId ? [n.route.routeTableId] : []), ...hints.routeTableIds])) {
     const table = await cloud.describeRouteTable(routeTableId);
-    for (const r of table?.routes.filter((x) => isOurs(marker, x) && x.destinationCidrBlock === '0.0.0.0/0' && x.routeId !== undefined) ?? []) {
+    for (const r of table?.routes.filter((x) => isOurs(ours, x) && x.destinationCidrBlock === '0.0.0.0/0' && x.routeId !== undefined) ?? []) {
       await cloud.deleteRoute(routeTableId, r.routeId!);
       done = false;
     }
   }
   // the gateways we created: tagged with our marker, or recorded as ours in status
   const gateways = new Map<string, NatGateway>();
-  for (const vpcId of new Set(hints.vpcIds)) for (const g of await cloud.describeNatGateways({ vpcId, tagKey: CLOUD_TAG_KEY })) if (isOurs(marker, g)) gateways.set(g.natGatewayId, g);
+  for (const vpcId of new Set(hints.vpcIds)) for (const g of await cloud.describeNatGateways({ vpcId, tagKey: CLOUD_TAG_KEY })) if (isOurs(ours, g)) gateways.set(g.natGatewayId, g);
   if (n.natGateway?.createdByOperator && n.natGateway.id && !gateways.has(n.natGateway.id)) for (const g of await cloud.describeNatGateways({ ids: [n.natGateway.id] })) gateways.set(g.natGatewayId, g);
   let gatewaysLeft = false;
   for (const g of gateways.values()) {
     if (shared.natGateways.has(g.natGatewayId)) continue;
-    if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId);
+    // Ours: the anti-misoperation traffic check (NatGatewayHaveHighTraffic, ...) would refuse it forever.
+    if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId, { ignoreOperationRisk: true });
     gatewaysLeft = true;
   }
   if (gatewaysLeft) return false; // EIPs unbind only once the gateway is gone
   // EIPs we allocated (tagged, or recorded in status), only once unbound
-  const eips = new Map((await cloud.describeAddresses({ tag: { key: CLOUD_TAG_KEY, value: marker } })).filter((a) => isOurs(marker, a)).map((a) => [a.addressId, a]));
+  const eips = new Map((await cloud.describeAddresses({ tagKey: CLOUD_TAG_KEY })).filter((a) => isOurs(ours, a)).map((a) => [a.addressId, a]));
   const recorded = (n.eips ?? []).filter((e) => e.allocatedByOperator && !eips.has(e.id)).map((e) => e.id);
   if (recorded.length) for (const a of await cloud.describeAddresses({ ids: recorded })) eips.set(a.addressId, a);
   const live = [...eips.values()].filter((a) => a.status !== 'OFFLINING');
@@ -319,3 +397,8 @@ export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: 
   }
   return done;
 }
+
+/** An EIP on its way out (released or being released). */
+const gone = (status: string): boolean => /^(OFFLINING|RELEASED|DELETED)$/i.test(status);
+
+const bandwidthOf = (nat: NatGateway): { bandwidthMbps?: number } => (nat.bandwidthOut ? { bandwidthMbps: nat.bandwidthOut } : {});

@@ -42,6 +42,7 @@ export interface TokenOutcome {
 export interface TokenContext {
   cloud: TencentCloud;
   access: TcrAccess;
+  /** Desc of the tokens minted (≤ 60 characters). */
   marker: string;
   /** The token Secret as cached (may be stale by one write; writes are idempotent by content). */
   current: SourceSecret | undefined;

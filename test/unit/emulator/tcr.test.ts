@@ -193,11 +193,11 @@ describe('emulator: TCR', () => {
   });
 
   describe('instance tokens', () => {
-    it('creates temp tokens (no TokenId, not listed) and long-term tokens (listed by Id with Desc)', async () => {
+    it('creates temp tokens (TokenId "" as documented, not listed) and long-term tokens (listed by Id with Desc)', async () => {
       const { tcr } = t.clients;
       const now = t.emu.now();
       const temp = await tcr.CreateInstanceToken({ RegistryId: REG });
-      assert.equal(temp.TokenId, undefined);
+      assert.equal(temp.TokenId, '');
       assert.equal(temp.Username, '100000000001');
       assert.ok(Math.abs((temp.ExpTime ?? 0) - (now + 3600_000)) < 5000, 'temp tokens last one hour (epoch ms)');
       const long = await tcr.CreateInstanceToken({ RegistryId: REG, TokenType: 'longterm', Desc: 'tcr-access-operator/ns/name' });

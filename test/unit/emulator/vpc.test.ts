@@ -158,14 +158,16 @@ describe('emulator: VPC', () => {
       const routeId = rt.RouteTableSet?.[0]?.RouteSet?.find((r) => r.GatewayId === natId)?.RouteId;
       await expectCode(vpc.DeleteNatGateway({ NatGatewayId: natId }), 'UnsupportedOperation.NatGatewayHaveRoute');
       await vpc.DeleteRoutes({ RouteTableId: RTB, Routes: [{ RouteId: routeId } as never] });
-      await vpc.DeleteNatGateway({ NatGatewayId: natId });
+      // A gateway that carried traffic needs IgnoreOperationRisk (Behaviour.natDeleteRisk).
+      await expectCode(vpc.DeleteNatGateway({ NatGatewayId: natId }), 'UnsupportedOperation.NatGatewayHaveHighTraffic');
+      await vpc.DeleteNatGateway({ NatGatewayId: natId, IgnoreOperationRisk: true });
       assert.equal((await vpc.DescribeNatGateways({ NatGatewayIds: [natId] })).NatGatewaySet?.[0]?.State, 'DELETING');
       assert.equal((await vpc.DescribeAddresses({ AddressIds: [eipId] })).AddressSet?.[0]?.AddressStatus, 'UNBINDING');
       emu.advance(1000);
       assert.deepEqual((await vpc.DescribeNatGateways({ NatGatewayIds: [natId] })).NatGatewaySet, []);
       const ids = [eipId, ...(second.AddressSet ?? [])];
       const freed = await vpc.DescribeAddresses({ AddressIds: ids });
-      assert.deepEqual(freed.AddressSet?.map((a) => [a.AddressStatus, a.InstanceId]), [['UNBIND', undefined], ['UNBIND', undefined]]);
+      assert.deepEqual(freed.AddressSet?.map((a) => [a.AddressStatus, a.InstanceId]), [['UNBIND', ''], ['UNBIND', '']]);
 
       const rel = await vpc.ReleaseAddresses({ AddressIds: ids });
       assert.equal((await vpc.DescribeAddresses({ AddressIds: ids })).AddressSet?.[0]?.AddressStatus, 'OFFLINING');
