@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError, KubeClient } from '../k8s/client.ts';
-import { classifyPullError, registryOfImage, sameRegistry, type Cause, type Diagnosis, type DiagnosisContext, type NetworkMode } from '../diagnostics/classify.ts';
+import { classifyPullError, refineCredentialsDiagnosis, registryOfImage, sameRegistry, type Cause, type Diagnosis, type DiagnosisContext, type NetworkMode } from '../diagnostics/classify.ts';
 import { parseImageReference, parseServer, probeRegistry, type ProbeResult } from '../diagnostics/probe.ts';
 
 export const EXIT_OK = 0;
@@ -48,6 +48,11 @@ export const CAUSE_TITLES: Record<Cause, string> = {
   PlainHttpRegistry: 'the registry speaks plain HTTP',
   UntrustedCertificate: 'the registry certificate is not trusted',
   RateLimited: 'the registry throttled the pull',
+  PullSecretMissing: 'the pull Secret the Pod names does not exist',
+  NoPullSecret: 'the Pod has no pull Secret for this registry',
+  InvalidImageName: 'the image reference is malformed',
+  PlatformMismatch: 'the image has no variant for the node\'s platform',
+  PullQpsExceeded: 'the kubelet\'s own pull rate limit was hit',
   Unknown: 'no known cause in the message',
 };
 
@@ -123,7 +128,7 @@ interface ContainerStatus {
 }
 export interface PodObj {
   metadata: { name: string; namespace?: string; uid?: string };
-  spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string }> };
+  spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string }>; imagePullSecrets?: Array<{ name?: string }> };
   status?: { phase?: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
 }
 export interface EventObj {
@@ -160,6 +165,7 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
     .filter((e) => (!e.involvedObject?.uid || !pod.metadata.uid || e.involvedObject.uid === pod.metadata.uid) && PULL_EVENT_REASONS.has(e.reason ?? '') && e.message)
     .sort((a, b) => eventTime(b) - eventTime(a));
   const missingSecret = mine.find((e) => e.reason === 'FailedToRetrieveImagePullSecret');
+  const secrets: SecretsSeen = { podPullSecrets: (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '').filter(Boolean), missingSecret };
   const statuses = [
     ...(pod.status?.initContainerStatuses ?? []).map((s) => ({ s, init: true })),
     ...(pod.status?.containerStatuses ?? []).map((s) => ({ s, init: false })),
@@ -171,7 +177,7 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
     const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${s.name}}`;
     const about = mine.filter((e) => e.involvedObject?.fieldPath === fieldPath || (!!image && (e.message ?? '').includes(`"${image}"`)));
     const candidates = [s.state?.waiting?.message ?? '', ...about.map((e) => e.message ?? '')].filter((m) => m.trim());
-    findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: s.name, initContainer: init, image, reason: s.state?.waiting?.reason }, candidates, missingSecret, contextFor));
+    findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: s.name, initContainer: init, image, reason: s.state?.waiting?.reason }, candidates, secrets, contextFor));
   }
   // No container status says so (yet), but the kubelet reported failed pulls for a pod that has not started.
   if (waiting.length === 0 && (pod.status?.phase ?? 'Pending') === 'Pending' && (pod.status?.containerStatuses ?? []).length === 0) {
@@ -182,27 +188,32 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
       byImage.set(image, [...(byImage.get(image) ?? []), e]);
     }
     for (const [image, evs] of byImage) {
-      findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, image: image || undefined, reason: 'Failed' }, evs.map((e) => e.message ?? ''), missingSecret, contextFor));
+      findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, image: image || undefined, reason: 'Failed' }, evs.map((e) => e.message ?? ''), secrets, contextFor));
     }
   }
   return findings;
 }
 
-function best(where: Omit<Finding, 'message' | 'context' | 'diagnosis'>, candidates: string[], missingSecret: EventObj | undefined, contextFor: ContextFor): Finding {
+/** The Pod's pull Secrets and the kubelet's FailedToRetrieveImagePullSecret Event: they tell the causes of a 401 apart. */
+interface SecretsSeen {
+  podPullSecrets: string[];
+  missingSecret: EventObj | undefined;
+}
+
+function best(where: Omit<Finding, 'message' | 'context' | 'diagnosis'>, candidates: string[], secrets: SecretsSeen, contextFor: ContextFor): Finding {
   const diagnosed = candidates.map((message) => {
     const context = contextFor(where.image, message);
     return { message, context, diagnosis: classifyPullError(message, contextOf(context)) };
   });
   let pick = diagnosed.find((d) => d.diagnosis.cause !== 'Unknown') ?? diagnosed[0];
-  if (missingSecret?.message && (!pick || pick.diagnosis.cause === 'CredentialsRejected' || pick.diagnosis.cause === 'Unknown')) {
-    const context = contextFor(where.image, missingSecret.message);
-    pick = { message: missingSecret.message, context, diagnosis: classifyPullError(missingSecret.message, contextOf(context)) };
-  }
   if (!pick) {
     const message = where.reason ?? 'image pull failed';
     const context = contextFor(where.image, message);
     pick = { message, context, diagnosis: classifyPullError(message, contextOf(context)) };
   }
+  const missingSecretMessage = secrets.missingSecret?.message;
+  const refined = refineCredentialsDiagnosis(pick.diagnosis, { podPullSecrets: secrets.podPullSecrets, ...(missingSecretMessage ? { missingSecretMessage } : {}) }, contextOf(pick.context));
+  if (refined !== pick.diagnosis) pick = { ...pick, diagnosis: refined, message: refined.cause === 'PullSecretMissing' && missingSecretMessage ? missingSecretMessage : pick.message };
   return { ...strip(where), ...pick };
 }
 

@@ -14,7 +14,7 @@ import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } f
 import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
 import { reconcileAccess, reconcileNamespace } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { toPendingPod, toPullEvent } from './pulls.ts';
+import { MISSING_SECRET_REASON, toPendingPod, toPullEvent } from './pulls.ts';
 
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
@@ -101,6 +101,7 @@ export class TcrAccessController {
       serviceAccounts: informer('serviceaccounts', '/api/v1/serviceaccounts', toServiceAccount),
       pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' } }),
       pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' } }),
+      missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` } }),
     };
     this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
     this.d = {
@@ -137,7 +138,9 @@ export class TcrAccessController {
       update: (_o, sa) => rel.serviceAccountChanged(d, sa),
     });
     this.caches.pendingPods.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace), delete: (x) => rel.podChanged(d, x.metadata.namespace) });
-    this.caches.pullEvents.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
+    for (const events of [this.caches.pullEvents, this.caches.missingSecretEvents]) {
+      events.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
+    }
     for (const inf of this.caches.sources.values()) {
       inf.on({ add: (s) => rel.sourceSecretChanged(d, s), update: (_o, s) => rel.sourceSecretChanged(d, s), delete: (s) => rel.sourceSecretChanged(d, s) });
     }
@@ -145,7 +148,7 @@ export class TcrAccessController {
 
   private allInformers(): Informer<KubeObject>[] {
     const c = this.caches;
-    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, c.pendingPods, c.pullEvents, ...c.sources.values()] as unknown as Informer<KubeObject>[];
+    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, c.pendingPods, c.pullEvents, c.missingSecretEvents, ...c.sources.values()] as unknown as Informer<KubeObject>[];
   }
 
   /** Starts the caches; resolves once every cache has listed. */

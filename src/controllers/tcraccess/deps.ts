@@ -38,6 +38,8 @@ export interface Caches {
   pendingPods: Informer<PendingPod>;
   /** The kubelet's `Failed` Events about Pods (field selector). */
   pullEvents: Informer<PullEvent>;
+  /** The kubelet's FailedToRetrieveImagePullSecret Events about Pods. */
+  missingSecretEvents: Informer<PullEvent>;
 }
 
 /** Per-TcrAccess observations that the API server cannot give back cheaply. */

@@ -421,7 +421,7 @@ function observePulls(access: TcrAccess, server: string | undefined, selected: R
   for (const cause of CAUSES) d.metrics.pullFailingPods.remove({ tcraccess: name, cause });
   if (access.spec.diagnostics?.pullErrors?.enabled === false || !server) return undefined;
   const eventsByPod = new Map<string, PullEvent[]>();
-  for (const e of d.caches.pullEvents.values()) {
+  for (const e of [...d.caches.pullEvents.values(), ...d.caches.missingSecretEvents.values()]) {
     if (!selected.has(e.metadata.namespace)) continue;
     const k = `${e.metadata.namespace}/${e.podName}`;
     const list = eventsByPod.get(k);

@@ -311,20 +311,24 @@ export async function startNode(kubeletOpts: KubeletOptions = {}): Promise<RealN
   let nsPid = 0;
   let stopped: Promise<void> | undefined;
 
+  /** The kubelet, then every container (SIGKILL): containerd, the shims and the cgroups go afterwards. */
   const stopKubeletAndPods = async (): Promise<void> => {
     if (kubelet) await stopServer(kubelet);
     const sock = path.join(dir, 'containerd', 'containerd.sock');
     if (nsPid && existsSync(sock)) {
       const ctr = (...args: string[]) => inNamespace(nsPid, 'ctr', ['--address', sock, '-n', 'k8s.io', ...args]);
       const tasks = (await ctr('tasks', 'ls', '-q').catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-      for (const t of tasks) await ctr('tasks', 'kill', '-s', 'SIGKILL', t).catch(() => undefined);
-      for (const t of tasks) await eventually(() => ctr('tasks', 'delete', '-f', t), { timeoutMs: 5_000, intervalMs: 200 }).catch(() => undefined);
+      await Promise.all(tasks.map((t) => ctr('tasks', 'kill', '-a', '-s', 'SIGKILL', t).catch(() => undefined)));
     }
   };
 
+  const verbose = process.env.TCRA_NODE_VERBOSE === '1';
+  const step = (what: string, t0: number) => verbose && console.error(`[node] ${what} in ${Date.now() - t0} ms`);
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      const t0 = Date.now();
       await stopKubeletAndPods();
+      step('stopped the kubelet and killed the containers', t0);
       // containerd, the controllers, the registries; then the shims (they outlive containerd) and the containers.
       for (const s of [...servers].reverse()) if (s.name !== 'mntns') await stopServer(s);
       for (const r of registries.values()) await r.stop();
@@ -335,11 +339,14 @@ export async function startNode(kubeletOpts: KubeletOptions = {}): Promise<RealN
           // gone
         }
       }
+      step('stopped containerd, the controllers and the registries', t0);
       await removeKubepods();
+      step('removed the cgroups', t0);
       await cp?.stop();
       await dns?.close();
       for (const s of servers) await stopServer(s); // the mount namespace holder last: its mounts go with it
       if (blackholeOn) await execFileP('iptables', ['-D', ...dropRule(blackholed)]).catch(() => undefined);
+      step('stopped', t0);
       if (keepDir()) console.error(`[node] kept ${dir}`);
       else await rm(dir, { recursive: true, force: true });
     })());
