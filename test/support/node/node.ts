@@ -275,7 +275,8 @@ function spawnWatchdog(dir: string, blackholed: string): void {
   const rule = dropRule(blackholed).map((a) => `'${a}'`).join(' ');
   const script = [
     'while kill -0 "$1" 2>/dev/null; do sleep 1; done',
-    'for p in /proc/[0-9]*; do grep -qaF "$2" "$p/cmdline" 2>/dev/null && kill -KILL "${p#/proc/}" 2>/dev/null; done',
+    // (not itself: its own command line names the folder too)
+    'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; grep -qaF "$2" "$p/cmdline" 2>/dev/null && kill -KILL "${p#/proc/}" 2>/dev/null; done',
     `for f in $(find ${CGROUP_ROOT}/*/${KUBEPODS} -name cgroup.procs 2>/dev/null); do for p in $(cat "$f"); do kill -KILL "$p"; done; done`,
     'sleep 1',
     `find ${CGROUP_ROOT}/*/${KUBEPODS} -depth -type d -exec rmdir {} \\; 2>/dev/null`,
