@@ -19,6 +19,11 @@ export type Cause =
   | 'PlainHttpRegistry'
   | 'UntrustedCertificate'
   | 'RateLimited'
+  | 'PullSecretMissing'
+  | 'NoPullSecret'
+  | 'InvalidImageName'
+  | 'PlatformMismatch'
+  | 'PullQpsExceeded'
   | 'Unknown';
 
 export const CAUSES: readonly Cause[] = [
@@ -29,6 +34,11 @@ export const CAUSES: readonly Cause[] = [
   'PlainHttpRegistry',
   'UntrustedCertificate',
   'RateLimited',
+  'PullSecretMissing',
+  'NoPullSecret',
+  'InvalidImageName',
+  'PlatformMismatch',
+  'PullQpsExceeded',
   'Unknown',
 ];
 
@@ -66,7 +76,7 @@ export const DOCS = {
 } as const;
 
 interface Rule {
-  cause: Exclude<Cause, 'Unknown'>;
+  cause: Exclude<Cause, 'Unknown' | 'NoPullSecret'>;
   pattern: RegExp;
 }
 
@@ -75,6 +85,11 @@ interface Rule {
 const STATUS = (codes: string) => new RegExp(`\\b(?:${codes}) (?:unauthorized|forbidden|too many requests)\\b|\\bstatus(?:[ _]?code)?:? ?(?:${codes})\\b|\\bHTTP/[\\d.]+ (?:${codes})\\b`, 'i');
 
 const RULES: Rule[] = [
+  // The kubelet never got as far as the registry: a malformed reference, its own pull rate limit.
+  { cause: 'InvalidImageName', pattern: /couldn't parse image reference[^"]*"[^"]*"[^"]*|invalid reference format[^"]*|\bInvalidImageName\b/i },
+  { cause: 'PullQpsExceeded', pattern: /pull QPS exceeded/i },
+  // The kubelet could not find a pull Secret the Pod (through its ServiceAccount) names; the 401 that follows is its consequence.
+  { cause: 'PullSecretMissing', pattern: /unable to retrieve some image pull secrets[^;]*/i },
   // The runtime spoke TLS to a plain-HTTP server (Go's http client, or a raw TLS dial).
   { cause: 'PlainHttpRegistry', pattern: /server gave HTTP response to HTTPS client/i },
   { cause: 'PlainHttpRegistry', pattern: /first record does not look like a TLS handshake/i },
@@ -99,13 +114,15 @@ const RULES: Rule[] = [
   { cause: 'CredentialsRejected', pattern: /insufficient_scope[^"]*/i },
   {
     cause: 'CredentialsRejected',
-    pattern: /pull access denied|authorization failed|authentication required|unable to retrieve some image pull secrets|no basic auth credentials|failed to authorize|incorrect username or password|\bunauthorized\b|\bforbidden\b|(?<!permission )\bdenied\b/i,
+    pattern: /pull access denied|authorization failed|authentication required|no basic auth credentials|failed to authorize|incorrect username or password|\bunauthorized\b|\bforbidden\b|(?<!permission )\bdenied\b/i,
   },
   { cause: 'CredentialsRejected', pattern: STATUS('401|403') },
-  // The registry answered and has no such image (or no such tag / platform).
+  // The image exists, but not for the node's OS/architecture (before ImageNotFound: containerd adds ": not found").
+  { cause: 'PlatformMismatch', pattern: /no match for platform in manifest|no matching manifest[^"]*/i },
+  // The registry answered and has no such image (or no such tag).
   {
     cause: 'ImageNotFound',
-    pattern: /manifest unknown|name unknown|repository name not known|repository does not exist|no matching manifest|no match for platform|invalid reference format|couldn't parse image reference|does not exist|not found/i,
+    pattern: /manifest unknown|name unknown|repository name not known|repository does not exist|does not exist|not found/i,
   },
 ];
 
@@ -133,14 +150,27 @@ export function classifyPullError(message: string, ctx: DiagnosisContext = {}): 
       case 'DnsFailure':
         return { ...base, fix: dnsFix(text, registry, ctx), docs: DOCS.tcrFaq };
       case 'CredentialsRejected':
-        return { ...base, fix: credentialsFix(text, registry, ctx), docs: DOCS.tcrFaq };
+        return { ...base, fix: credentialsFix(registry, ctx), docs: DOCS.tcrFaq };
       case 'ImageNotFound':
-        return { ...base, fix: imageNotFoundFix(text), docs: DOCS.tcrFaq };
+        return { ...base, fix: imageNotFoundFix(), docs: DOCS.tcrFaq };
       case 'PlainHttpRegistry':
       case 'UntrustedCertificate':
         return { ...base, fix: protocolFix(rule.cause, text, registry, ctx) };
       case 'RateLimited':
         return { ...base, fix: rateLimitedFix(registry) };
+      case 'PullSecretMissing':
+        return { ...base, fix: pullSecretMissingFix(text, registry, ctx), docs: DOCS.tcrFaq };
+      case 'InvalidImageName':
+        return { ...base, fix: 'The image reference is malformed: check the image name in the Pod spec (lowercase repository, no scheme, host[:port]/namespace/repo:tag or @sha256:digest).' };
+      case 'PlatformMismatch':
+        return { ...base, fix: 'The image exists but has no variant for the node\'s platform (OS/architecture): push a multi-arch image or one built for the nodes\' platform.' };
+      case 'PullQpsExceeded':
+        return {
+          ...base,
+          fix:
+            'The kubelet\'s own pull rate limit on this node was hit (registryPullQPS / registryBurst in the KubeletConfiguration), not the registry\'s: ' +
+            'too many pulls at once on one node. The kubelet retries with back-off; stagger rollouts, use imagePullPolicy: IfNotPresent, or raise registryPullQPS.',
+        };
     }
   }
   return {
@@ -252,14 +282,7 @@ function dnsFix(text: string, registry: string | undefined, ctx: DiagnosisContex
   );
 }
 
-function credentialsFix(text: string, registry: string | undefined, ctx: DiagnosisContext): string {
-  if (/unable to retrieve some image pull secrets/i.test(text)) {
-    return (
-      'The Pod references an image-pull Secret that does not exist in its namespace. Make the namespace selected by spec.imagePullSecret.namespaces of a TcrAccess ' +
-      '(names or selector) so the operator creates spec.imagePullSecret.name there, or fix the name in the Pod\'s imagePullSecrets / ServiceAccount.' +
-      hostNote(registry, ctx)
-    );
-  }
+function credentialsFix(registry: string | undefined, ctx: DiagnosisContext): string {
   return (
     'The registry was reached (the network path works) but refused the credentials. Check: the Pod or its ServiceAccount references the pull Secret ' +
     'spec.imagePullSecret.name and the namespace is selected by spec.imagePullSecret.namespaces (the TcrAccess is SecretsReady); the credentials in spec.credentials ' +
@@ -269,13 +292,53 @@ function credentialsFix(text: string, registry: string | undefined, ctx: Diagnos
   );
 }
 
-function imageNotFoundFix(text: string): string {
-  if (/no matching manifest|no match for platform/i.test(text)) {
-    return 'The image exists but has no variant for the node\'s platform (OS/architecture): push a multi-arch image or one built for the nodes\' platform.';
+function pullSecretMissingFix(text: string, registry: string | undefined, ctx: DiagnosisContext): string {
+  const names = /unable to retrieve some image pull secrets \(([^)]*)\)/i.exec(text)?.[1];
+  return (
+    `The Pod names an image-pull Secret${names ? ` (${names})` : ''} that does not exist in its namespace (usually copied from its ServiceAccount's imagePullSecrets), ` +
+    'so the kubelet pulled without it and the registry answered 401. Select the namespace with spec.imagePullSecret.namespaces of a TcrAccess so the operator ' +
+    'creates spec.imagePullSecret.name there, or fix the name in the ServiceAccount\'s (or the Pod\'s) imagePullSecrets.' +
+    hostNote(registry, ctx)
+  );
+}
+
+/** What the kubelet knew when a pull was refused: the Pod's pull Secrets and whether it could find them. */
+export interface PullSecretState {
+  /** Names in the Pod's spec.imagePullSecrets (copied from its ServiceAccount at admission). */
+  podPullSecrets: readonly string[];
+  /** The kubelet's `FailedToRetrieveImagePullSecret` Event message for the Pod, if any. */
+  missingSecretMessage?: string;
+  /** The Secret a TcrAccess provides for this registry (spec.imagePullSecret.name), when known. */
+  expectedSecret?: string;
+}
+
+/**
+ * Refines a refused pull (pure): the registry's 401 is the same for a wrong password, a Pod without pull Secret and a
+ * Pod whose Secret is missing; the kubelet's FailedToRetrieveImagePullSecret Event and the Pod's imagePullSecrets tell them apart.
+ */
+export function refineCredentialsDiagnosis(d: Diagnosis, state: PullSecretState, ctx: DiagnosisContext = {}): Diagnosis {
+  if (d.cause !== 'CredentialsRejected' && d.cause !== 'Unknown') return d;
+  if (state.missingSecretMessage) {
+    const missing = classifyPullError(state.missingSecretMessage, ctx);
+    return { ...missing, ...(d.registry && !missing.registry ? { registry: d.registry } : {}) };
   }
-  if (/invalid reference format|couldn't parse image reference/i.test(text)) {
-    return 'The image reference is malformed: check the image name in the Pod spec (lowercase repository, no scheme, host[:port]/namespace/repo:tag or @sha256:digest).';
+  if (d.cause !== 'CredentialsRejected') return d;
+  const expected = state.expectedSecret;
+  if (state.podPullSecrets.length === 0 || (expected && !state.podPullSecrets.includes(expected))) {
+    const has = state.podPullSecrets.length === 0 ? 'has no imagePullSecrets' : `has imagePullSecrets ${state.podPullSecrets.join(', ')} but not ${expected}`;
+    return {
+      ...d,
+      cause: 'NoPullSecret',
+      fix:
+        `The registry refused an anonymous or foreign pull: the Pod ${has}, so the kubelet sent no credentials for this registry. ` +
+        'Select its namespace with spec.imagePullSecret.namespaces and its ServiceAccount with spec.imagePullSecret.serviceAccounts (["*"] for all) of a TcrAccess; ' +
+        'a Pod created before its ServiceAccount got the Secret keeps its old spec: recreate it.',
+    };
   }
+  return d;
+}
+
+function imageNotFoundFix(): string {
   return (
     'The registry was reached and the pull authorised, but the image does not exist: check the TCR namespace, repository and tag/digest in the image reference ' +
     'against the registry (the tag may not be pushed yet, or was deleted).'

@@ -36,6 +36,9 @@ async function createPod(f: Fixture, ns: string, name: string, init = false): Pr
     spec: {
       ...(init ? { initContainers: [{ name: 'migrate', image: `${REGISTRY}/missing-ns/migrate:v1` }] } : {}),
       containers: [{ name: 'app', image: IMAGE }],
+      // What the ServiceAccount admission gives a Pod created once the operator served its namespace (a Pod
+      // without it is diagnosed NoPullSecret).
+      imagePullSecrets: [{ name: 'tcr-pull' }],
     },
   });
   return pod.metadata.uid;

@@ -15,7 +15,7 @@ interface ContainerStatus {
 }
 export interface PodObj {
   metadata: { name: string; namespace?: string; uid?: string };
-  spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string }> };
+  spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string }>; imagePullSecrets?: Array<{ name?: string }> };
   status?: { phase?: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
 }
 export interface EventObj {

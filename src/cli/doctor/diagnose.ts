@@ -1,7 +1,7 @@
 // The doctor's diagnosis, pure: which containers of a Pod wait on an image pull, the most informative message
 // for each (its status, else its newest pull Event), classified with the operator's rules
 // (src/diagnostics/classify.ts) in the context of the TcrAccess that serves its registry.
-import { classifyPullError, registryOfImage, sameRegistry, type DiagnosisContext, type NetworkMode } from '../../diagnostics/classify.ts';
+import { classifyPullError, refineCredentialsDiagnosis, registryOfImage, sameRegistry, type DiagnosisContext, type NetworkMode } from '../../diagnostics/classify.ts';
 import type { EventObj, PodObj, TcrAccessObj } from './cluster.ts';
 import type { ContextSource, Finding } from './report.ts';
 
@@ -47,6 +47,7 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
     .filter((e) => (!e.involvedObject?.uid || !pod.metadata.uid || e.involvedObject.uid === pod.metadata.uid) && PULL_EVENT_REASONS.has(e.reason ?? '') && e.message)
     .sort((a, b) => eventTime(b) - eventTime(a));
   const missingSecret = mine.find((e) => e.reason === 'FailedToRetrieveImagePullSecret');
+  const secrets: SecretsSeen = { podPullSecrets: (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '').filter(Boolean), missingSecret };
   const statuses = [
     ...(pod.status?.initContainerStatuses ?? []).map((s) => ({ s, init: true })),
     ...(pod.status?.containerStatuses ?? []).map((s) => ({ s, init: false })),
@@ -58,7 +59,7 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
     const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${s.name}}`;
     const about = mine.filter((e) => e.involvedObject?.fieldPath === fieldPath || (!!image && (e.message ?? '').includes(`"${image}"`)));
     const candidates = [s.state?.waiting?.message ?? '', ...about.map((e) => e.message ?? '')].filter((m) => m.trim());
-    findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: s.name, initContainer: init, image, reason: s.state?.waiting?.reason }, candidates, missingSecret, contextFor));
+    findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: s.name, initContainer: init, image, reason: s.state?.waiting?.reason }, candidates, secrets, contextFor));
   }
   // No container status says so (yet), but the kubelet reported failed pulls for a pod that has not started.
   if (waiting.length === 0 && (pod.status?.phase ?? 'Pending') === 'Pending' && (pod.status?.containerStatuses ?? []).length === 0) {
@@ -69,27 +70,32 @@ export function diagnosePod(pod: PodObj, events: EventObj[], contextFor: Context
       byImage.set(image, [...(byImage.get(image) ?? []), e]);
     }
     for (const [image, evs] of byImage) {
-      findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, image: image || undefined, reason: 'Failed' }, evs.map((e) => e.message ?? ''), missingSecret, contextFor));
+      findings.push(best({ namespace: pod.metadata.namespace, pod: pod.metadata.name, image: image || undefined, reason: 'Failed' }, evs.map((e) => e.message ?? ''), secrets, contextFor));
     }
   }
   return findings;
 }
 
-function best(where: Omit<Finding, 'message' | 'context' | 'diagnosis'>, candidates: string[], missingSecret: EventObj | undefined, contextFor: ContextFor): Finding {
+/** The Pod's pull Secrets and the kubelet's FailedToRetrieveImagePullSecret Event: they tell the causes of a 401 apart. */
+interface SecretsSeen {
+  podPullSecrets: string[];
+  missingSecret: EventObj | undefined;
+}
+
+function best(where: Omit<Finding, 'message' | 'context' | 'diagnosis'>, candidates: string[], secrets: SecretsSeen, contextFor: ContextFor): Finding {
   const diagnosed = candidates.map((message) => {
     const context = contextFor(where.image, message);
     return { message, context, diagnosis: classifyPullError(message, contextOf(context)) };
   });
   let pick = diagnosed.find((d) => d.diagnosis.cause !== 'Unknown') ?? diagnosed[0];
-  if (missingSecret?.message && (!pick || pick.diagnosis.cause === 'CredentialsRejected' || pick.diagnosis.cause === 'Unknown')) {
-    const context = contextFor(where.image, missingSecret.message);
-    pick = { message: missingSecret.message, context, diagnosis: classifyPullError(missingSecret.message, contextOf(context)) };
-  }
   if (!pick) {
     const message = where.reason ?? 'image pull failed';
     const context = contextFor(where.image, message);
     pick = { message, context, diagnosis: classifyPullError(message, contextOf(context)) };
   }
+  const missingSecretMessage = secrets.missingSecret?.message;
+  const refined = refineCredentialsDiagnosis(pick.diagnosis, { podPullSecrets: secrets.podPullSecrets, ...(missingSecretMessage ? { missingSecretMessage } : {}) }, contextOf(pick.context));
+  if (refined !== pick.diagnosis) pick = { ...pick, diagnosis: refined, message: refined.cause === 'PullSecretMissing' && missingSecretMessage ? missingSecretMessage : pick.message };
   return { ...strip(where), ...pick };
 }
 

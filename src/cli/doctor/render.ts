@@ -11,6 +11,11 @@ export const CAUSE_TITLES: Record<Cause, string> = {
   PlainHttpRegistry: 'the registry speaks plain HTTP',
   UntrustedCertificate: 'the registry certificate is not trusted',
   RateLimited: 'the registry throttled the pull',
+  PullSecretMissing: 'the pull Secret the Pod names does not exist',
+  NoPullSecret: 'the Pod has no pull Secret for this registry',
+  InvalidImageName: 'the image reference is malformed',
+  PlatformMismatch: 'the image has no variant for the node\'s platform',
+  PullQpsExceeded: 'the kubelet\'s own pull rate limit was hit',
   Unknown: 'no known cause in the message',
 };
 

@@ -15,7 +15,7 @@ import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type Cache
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { aboutPull, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
+import { aboutPull, MISSING_SECRET_REASON, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
@@ -105,6 +105,7 @@ export class TcrAccessController {
         : {
             pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull }),
             pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull }),
+            missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` } }),
           }),
     };
     this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
@@ -142,7 +143,9 @@ export class TcrAccessController {
       update: (_o, sa) => rel.serviceAccountChanged(d, sa),
     });
     this.caches.pendingPods?.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace), delete: (x) => rel.podChanged(d, x.metadata.namespace) });
-    this.caches.pullEvents?.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
+    for (const events of [this.caches.pullEvents, this.caches.missingSecretEvents]) {
+      events?.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
+    }
     for (const inf of this.caches.sources.values()) {
       inf.on({ add: (s) => rel.sourceSecretChanged(d, s), update: (_o, s) => rel.sourceSecretChanged(d, s), delete: (s) => rel.sourceSecretChanged(d, s) });
     }
@@ -150,7 +153,7 @@ export class TcrAccessController {
 
   private allInformers(): Informer<KubeObject>[] {
     const c = this.caches;
-    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, ...(c.pendingPods ? [c.pendingPods] : []), ...(c.pullEvents ? [c.pullEvents] : []), ...c.sources.values()] as unknown as Informer<KubeObject>[];
+    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, ...[c.pendingPods, c.pullEvents, c.missingSecretEvents].filter((x) => x !== undefined), ...c.sources.values()] as unknown as Informer<KubeObject>[];
   }
 
   /** Starts the caches; resolves once every cache has listed. */

@@ -44,6 +44,8 @@ export interface Caches {
   pendingPods?: Informer<PendingPod>;
   /** The kubelet's `Failed` Events about Pods (field selector; absent with --diagnose-pulls=false). */
   pullEvents?: Informer<PullEvent>;
+  /** The kubelet's FailedToRetrieveImagePullSecret Events about Pods (absent with --diagnose-pulls=false). */
+  missingSecretEvents?: Informer<PullEvent>;
 }
 
 /** Per-TcrAccess observations that the API server cannot give back cheaply. */

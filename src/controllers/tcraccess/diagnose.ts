@@ -66,7 +66,7 @@ export function observePulls(access: TcrAccess, server: string | undefined, sele
   const { pendingPods, pullEvents } = d.caches;
   if (access.spec.diagnostics?.pullErrors?.enabled === false || !server || !pendingPods || !pullEvents) return undefined;
   const eventsByPod = new Map<string, PullEvent[]>();
-  for (const e of pullEvents.values()) {
+  for (const e of [...pullEvents.values(), ...(d.caches.missingSecretEvents?.values() ?? [])]) {
     if (!selected.has(e.metadata.namespace)) continue;
     const k = `${e.metadata.namespace}/${e.podName}`;
     const list = eventsByPod.get(k);

@@ -1,9 +1,12 @@
 // The image-pull doctor inside the operator: pods of the selected namespaces that fail to pull from the
-// registry are classified (src/diagnostics/classify.ts) from the kubelet's Failed Events and their
-// container statuses. Only Pending pods and Failed Pod Events are watched (field selectors): Pods are never
-// cached wholesale. The result is the PullHealthy condition (never part of Ready), one Warning Event per
+// registry are classified (src/diagnostics/classify.ts) from the kubelet's Events and their container
+// statuses. The kubelet's sequence for a failed pull is `Failed "Failed to pull image "…": <error>"`, then
+// `Failed "Error: ErrImagePull"`, `BackOff`, `Failed "Error: ImagePullBackOff"`: only the first carries the
+// cause. A 401 is the same for a wrong password, no pull Secret and a missing one: the Pod's imagePullSecrets and
+// the kubelet's `FailedToRetrieveImagePullSecret` Event tell them apart. Only Pending pods and those two Event
+// reasons are watched (field selectors): Pods are never cached wholesale. The result is the PullHealthy condition (never part of Ready), one Warning Event per
 // pod and cause, and metrics by cause.
-import { classifyPullError, type Cause, type Diagnosis } from '../../diagnostics/classify.ts';
+import { classifyPullError, refineCredentialsDiagnosis, type Cause, type Diagnosis } from '../../diagnostics/classify.ts';
 import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
@@ -14,14 +17,20 @@ export const PULL_HEALTHY = 'PullHealthy';
 /** PullHealthy is written at most this often. */
 export const PULL_STATUS_MIN_INTERVAL_MS = 30_000;
 
-const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff']);
+const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 /** Cached messages are cut to what the classifier reads: an outage must not cost 2 KiB per pod and Event. */
 export const CACHED_MESSAGE_CHARS = 512;
+/** The kubelet's Event when a pull Secret the Pod names does not exist. */
+export const MISSING_SECRET_REASON = 'FailedToRetrieveImagePullSecret';
+/** Event and status messages that only repeat that a pull failed. */
+const REPEATS = /^(?:Error: (?:ErrImagePull|ImagePullBackOff)|Back-off pulling image)/i;
 
 /** A Pending pod as cached: only the containers waiting on an image pull. */
 export interface PendingPod {
   metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
   waiting: Array<{ container: string; image: string; reason: string; message: string }>;
+  /** Names in spec.imagePullSecrets. */
+  pullSecrets: string[];
 }
 
 /** A kubelet `Failed` Event about a Pod, as cached. */
@@ -29,6 +38,7 @@ export interface PullEvent {
   metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
   podName: string;
   podUid: string;
+  reason: string;
   message: string;
 }
 
@@ -43,7 +53,9 @@ export function toPendingPod(o: KubeObject): PendingPod & KubeObject {
     const w = cs.state?.waiting;
     if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: cs.name, image: cs.image, reason: w.reason, message: (w.message ?? '').slice(0, CACHED_MESSAGE_CHARS) });
   }
-  return { metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting };
+  const spec = (r['spec'] ?? {}) as { imagePullSecrets?: Array<{ name?: string }> };
+  const pullSecrets = (spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
+  return { metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting, pullSecrets };
 }
 
 export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
@@ -54,6 +66,7 @@ export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
     metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string },
     podName: io.name ?? '',
     podUid: io.uid ?? '',
+    reason: String(r['reason'] ?? ''),
     message: String(r['message'] ?? '').slice(0, CACHED_MESSAGE_CHARS),
   };
 }
@@ -78,11 +91,14 @@ export interface PodFailure {
 }
 
 /**
- * Failures of pods in `namespaces` pulling from `server` (pure). The most informative message wins: the
- * latest `Failed` Event of the pod if there is one (ImagePullBackOff statuses only say "Back-off pulling").
+ * Failures of pods in `namespaces` pulling from `server` (pure). The message read is the kubelet's own error: the
+ * latest `Failed to pull image` Event, else the container's waiting message (never the repeats "Error:
+ * ErrImagePull", "Error: ImagePullBackOff", "Back-off pulling image"); a refused pull is refined with the Pod's
+ * pull Secrets and the kubelet's FailedToRetrieveImagePullSecret Event.
  */
 export function pullFailures(access: TcrAccess, server: string, namespaces: ReadonlySet<string>, pods: Iterable<PendingPod>, eventsByPod: ReadonlyMap<string, PullEvent[]>): PodFailure[] {
   const want = normalizeHost(server);
+  const ctx = { networkMode: access.spec.network?.mode ?? Defaults.networkMode, registryHost: server };
   const out: PodFailure[] = [];
   for (const pod of pods) {
     if (!namespaces.has(pod.metadata.namespace)) continue;
@@ -93,10 +109,16 @@ export function pullFailures(access: TcrAccess, server: string, namespaces: Read
     if (mine.length === 0) continue;
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     const events = (eventsByPod.get(key) ?? []).filter((e) => !e.podUid || e.podUid === pod.metadata.uid);
-    const fromEvent = events.map((e) => e.message).filter((m) => /pull|image/i.test(m)).at(-1);
-    const fromStatus = mine.map((w) => w.message).find((m) => m && !/^Back-off pulling image/i.test(m));
+    const failed = events.filter((e) => e.reason !== MISSING_SECRET_REASON && !REPEATS.test(e.message));
+    const fromEvent = failed.map((e) => e.message).filter((m) => /pull|image/i.test(m)).at(-1);
+    const fromStatus = mine.map((w) => w.message).find((m) => m && !REPEATS.test(m));
     const message = fromEvent ?? fromStatus ?? mine[0]!.message ?? mine[0]!.reason;
-    const diagnosis = classifyPullError(message, { networkMode: access.spec.network?.mode ?? Defaults.networkMode, registryHost: server });
+    const missingSecretMessage = events.filter((e) => e.reason === MISSING_SECRET_REASON).at(-1)?.message;
+    const diagnosis = refineCredentialsDiagnosis(
+      classifyPullError(message, ctx),
+      { podPullSecrets: pod.pullSecrets, expectedSecret: access.spec.imagePullSecret?.name, ...(missingSecretMessage ? { missingSecretMessage } : {}) },
+      ctx,
+    );
     out.push({ pod: key, podUid: pod.metadata.uid, diagnosis, message });
   }
   return out.sort((a, b) => a.pod.localeCompare(b.pod));

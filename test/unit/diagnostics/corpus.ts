@@ -213,7 +213,8 @@ export const CORPUS: CorpusEntry[] = [
     message:
       'failed to pull and unpack image "ccr.ccs.tencentyun.com/team/app:v1": failed to resolve reference "ccr.ccs.tencentyun.com/team/app:v1": unexpected status code 401 Unauthorized (HEAD responses have no body, use GET for details)',
   },
-  { source: 'kubelet', cause: 'CredentialsRejected', message: 'Unable to retrieve some image pull secrets (tcr-pull); attempting to pull the image may not succeed.' },
+  { source: 'kubelet', cause: 'PullSecretMissing', message: 'Unable to retrieve some image pull secrets (tcr-pull); attempting to pull the image may not succeed.' },
+  { source: 'kubelet', cause: 'PullQpsExceeded', message: `Failed to pull image "${TCR}/team/app:v1": pull QPS exceeded` },
   {
     source: 'kubelet',
     cause: 'ImageNotFound',
@@ -228,13 +229,13 @@ export const CORPUS: CorpusEntry[] = [
   },
   {
     source: 'kubelet',
-    cause: 'ImageNotFound',
+    cause: 'PlatformMismatch',
     registry: TCR,
     message: `Failed to pull image "${TCR}/team/tool:arm-only": rpc error: code = NotFound desc = failed to pull and unpack image "${TCR}/team/tool:arm-only": no match for platform in manifest: not found`,
   },
   {
     source: 'kubelet',
-    cause: 'ImageNotFound',
+    cause: 'InvalidImageName',
     message:
       'Failed to apply default image tag "Prod.tencentcloudcr.com/Team/App:v1": couldn\'t parse image reference "Prod.tencentcloudcr.com/Team/App:v1": invalid reference format: repository name (Team/App) must be lowercase',
   },
@@ -440,7 +441,7 @@ export const CORPUS: CorpusEntry[] = [
     registry: TCR,
     message: `Error response from daemon: repository ${TCR}/team/missing not found: name unknown: repository name not known to registry`,
   },
-  { source: 'docker', cause: 'ImageNotFound', message: 'Error response from daemon: no matching manifest for linux/arm64/v8 in the manifest list entries' },
+  { source: 'docker', cause: 'PlatformMismatch', message: 'Error response from daemon: no matching manifest for linux/arm64/v8 in the manifest list entries' },
   { source: 'docker', cause: 'PlainHttpRegistry', registry: '10.16.100.174:5000', message: 'Error response from daemon: Get "https://10.16.100.174:5000/v2/": http: server gave HTTP response to HTTPS client' },
   { source: 'docker', cause: 'PlainHttpRegistry', registry: 'registry.example.internal', message: 'Error response from daemon: Get "https://registry.example.internal/v2/": tls: first record does not look like a TLS handshake' },
   { source: 'docker', cause: 'UntrustedCertificate', registry: 'harbor.example.internal', message: 'Error response from daemon: Get "https://harbor.example.internal/v2/": x509: certificate signed by unknown authority' },

@@ -130,7 +130,7 @@ describe('doctor: diagnosePod (pure)', () => {
   const none = contextChooser({}, undefined, []);
   const pod = (status: PodObj['status'], uid = 'u1'): PodObj => ({
     metadata: { name: 'web', namespace: 'team-a', uid },
-    spec: { initContainers: [{ name: 'init', image: IMG }], containers: [{ name: 'app', image: IMG }] },
+    spec: { initContainers: [{ name: 'init', image: IMG }], containers: [{ name: 'app', image: IMG }], imagePullSecrets: [{ name: 'tcr-pull' }] },
     status,
   });
   const ev = (reason: string, message: string, extra: Partial<NonNullable<EventObj['involvedObject']>> = {}, at = '2025-01-01T00:00:00Z'): EventObj => ({
@@ -188,8 +188,17 @@ describe('doctor: diagnosePod (pure)', () => {
       [ev('FailedToRetrieveImagePullSecret', 'Unable to retrieve some image pull secrets (tcr-pull); attempting to pull the image may not succeed.')],
       none,
     );
-    assert.equal(f[0]!.diagnosis.cause, 'CredentialsRejected');
+    assert.equal(f[0]!.diagnosis.cause, 'PullSecretMissing');
     assert.match(f[0]!.diagnosis.fix, /does not exist in its namespace/);
+    assert.match(f[0]!.message, /Unable to retrieve some image pull secrets \(tcr-pull\)/);
+  });
+
+  it('a 401 for a Pod without pull Secrets is NoPullSecret, with its pull Secrets it is CredentialsRejected', () => {
+    const refused = `Failed to pull image "${IMG}": failed to resolve reference "${IMG}": pulling from host prod.tencentcloudcr.com failed with status code [manifests v1]: 401 Unauthorized`;
+    const status = { phase: 'Pending', containerStatuses: [waiting('app', 'ErrImagePull', refused)] };
+    const without = { ...pod(status), spec: { containers: [{ name: 'app', image: IMG }] } };
+    assert.equal(diagnosePod(without, [], none)[0]!.diagnosis.cause, 'NoPullSecret');
+    assert.equal(diagnosePod(pod(status), [], none)[0]!.diagnosis.cause, 'CredentialsRejected');
   });
 
   it('a Pending pod without container statuses is diagnosed from its Failed events', () => {
