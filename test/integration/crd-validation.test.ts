@@ -29,7 +29,7 @@ const cases: Array<[string, Mutate, RegExp]> = [
   ['instanceToken without instanceId', (s) => (s.credentials = { instanceToken: { type: 'LongTerm' } }), /credentials.instanceToken needs registry.instanceId/],
   ['source namespace not a DNS label', (s) => (s.credentials.secretRef.namespace = 'Tcr_System'), /DNS-1123 label/],
   ['Secret name not a DNS subdomain', (s) => (s.imagePullSecret.name = 'TCR pull'), /DNS-1123 subdomain/],
-  ['no namespace selection', (s) => (s.imagePullSecret.namespaces = { exclude: ['a'] }), /select namespaces with names, selector, or both/],
+  ['no namespace selection', (s) => (s.imagePullSecret.namespaces = { exclude: ['a'] }), /select namespaces with names, selector or selectors/],
   ['namespace name invalid', (s) => (s.imagePullSecret.namespaces = { names: ['Team_A'] }), /DNS-1123 label/],
   ['"*" with other ServiceAccounts', (s) => (s.imagePullSecret.serviceAccounts = ['*', 'default']), /cannot be combined/],
   ['ServiceAccount name invalid', (s) => (s.imagePullSecret.serviceAccounts = ['Bad Name']), /ServiceAccount name or "\*"/],

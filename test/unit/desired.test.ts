@@ -94,6 +94,17 @@ describe('desired: isSelected / selectedNamespaces', () => {
     { name: 'terminating (deletionTimestamp) named', namespaces: { names: ['team-a'] }, ns: ns('team-a', undefined, { metadata: { name: 'team-a', deletionTimestamp: '2024-01-01T00:00:00Z' } }), want: false },
     { name: 'terminating (phase) matched by selector', namespaces: { selector: {} }, ns: ns('team-a', undefined, { status: { phase: 'Terminating' } }), want: false },
     { name: 'phase Active is selected', namespaces: { selector: {} }, ns: ns('team-a', undefined, { status: { phase: 'Active' } }), want: true },
+    { name: 'selectors are OR\'ed: second matches', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }, { matchLabels: { team: 'x' } }] }, ns: ns('team-b', { team: 'x' }), want: true },
+    { name: 'selectors are OR\'ed with selector', namespaces: { selector: { matchLabels: { env: 'prod' } }, selectors: [{ matchLabels: { team: 'x' } }] }, ns: ns('team-b', { env: 'prod' }), want: true },
+    { name: 'selectors: none matches', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }, { matchLabels: { team: 'x' } }] }, ns: ns('team-b', { env: 'dev' }), want: false },
+    { name: 'opt-out label beats selector', namespaces: { selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'opt-out label beats selectors', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }] }, ns: ns('team-a', { env: 'prod', 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'opt-out label other than "true" is no opt-out', namespaces: { selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'false' }), want: true },
+    { name: 'names beat the opt-out label', namespaces: { names: ['team-a'], selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: true },
+    { name: 'exclude beats names and the opt-out label', namespaces: { names: ['team-a'] , exclude: ['team-a'] }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'system namespace not matched by selector {}', namespaces: { selector: {} }, ns: ns('kube-system'), want: false },
+    { name: 'system namespace not matched by selectors', namespaces: { selectors: [{}] }, ns: ns('kube-node-lease'), want: false },
+    { name: 'system namespace selected by name', namespaces: { names: ['kube-public'], selector: {} }, ns: ns('kube-public'), want: true },
   ];
   for (const c of cases) {
     it(`isSelected: ${c.name}`, () => {

@@ -154,13 +154,20 @@ export const NamespaceSelection = Type.Object(
   {
     names: Type.Optional(Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces selected by name.' })),
     selector: Type.Optional(LabelSelector),
+    selectors: Type.Optional(
+      Type.Array(LabelSelector, { maxItems: 16, description: 'More label selectors, OR\'ed with selector: a namespace matching any of them is selected.' }),
+    ),
     exclude: Type.Optional(
       Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces never selected, even when named or matched.' }),
     ),
   },
   {
-    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude.',
-    ...rules({ rule: 'has(self.names) || has(self.selector)', message: 'select namespaces with names, selector, or both (selector: {} selects every namespace)' }),
+    description:
+      'The namespaces that get the Secret. Selected iff not in exclude AND (in names OR (matched by selector or any of selectors AND not kube-system, kube-public or kube-node-lease AND not labelled tcr.tke.dev/ignore=true)).',
+    ...rules({
+      rule: 'has(self.names) || has(self.selector) || has(self.selectors)',
+      message: 'select namespaces with names, selector or selectors (selector: {} selects every namespace)',
+    }),
   },
 );
 

@@ -43,14 +43,25 @@ export function matchesSelector(sel: LabelSelector, labels: Record<string, strin
   return true;
 }
 
-/** Is this namespace selected (names ∪ selector, minus exclude)? Terminating namespaces never are. */
+/** A namespace carrying this label with value "true" is never selected by a selector (only by name). */
+export const IGNORE_LABEL = 'tcr.tke.dev/ignore';
+/** Namespaces a selector never selects (only `names` can). */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * The one selection rule (README, "Which namespaces are selected"): a namespace is selected iff it is not
+ * in `exclude` AND (it is in `names` OR (it matches `selector` or any of `selectors` AND it is not a system
+ * namespace AND it does not carry `tcr.tke.dev/ignore: "true"`)). Terminating namespaces never are.
+ */
 export function isSelected(access: TcrAccess, ns: NamespaceMeta): boolean {
   if (isTerminating(ns)) return false;
   const sel = access.spec.imagePullSecret.namespaces;
   const name = ns.metadata.name;
   if (sel.exclude?.includes(name)) return false;
   if (sel.names?.includes(name)) return true;
-  return sel.selector ? matchesSelector(sel.selector, ns.metadata.labels) : false;
+  const labels = ns.metadata.labels;
+  const matched = [...(sel.selector ? [sel.selector] : []), ...(sel.selectors ?? [])].some((s) => matchesSelector(s, labels));
+  return matched && !SYSTEM_NAMESPACES.includes(name) && labels?.[IGNORE_LABEL] !== 'true';
 }
 
 /** Selected namespace names, sorted. */
