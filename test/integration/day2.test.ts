@@ -74,4 +74,48 @@ describe('day-2 controls (real API server, operator process)', function () {
       await eventually(async () => assert.equal(await secretIn('kube-system', 'sel-pull'), undefined));
     });
   });
+
+  describe('Secret metadata from the template', () => {
+    before(async () => {
+      await createNamespace(f.admin, 'd2-template');
+      await createAccess(f.admin, 'd2-template', {
+        registry: { server: SERVER },
+        credentials: { secretRef: { namespace: OPERATOR_NS, name: 'day2-robot' } },
+        imagePullSecret: {
+          name: 'tmpl-pull',
+          namespaces: { names: ['d2-template'] },
+          template: { metadata: { labels: { 'velero.io/exclude-from-backup': 'true', team: 'a' }, annotations: { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } } },
+        },
+      });
+    });
+
+    it('puts the template labels and annotations on the Secret next to its own', async () => {
+      await eventually(async () => {
+        const s = await secretIn('d2-template', 'tmpl-pull');
+        assert.ok(s);
+        assert.equal(s.metadata.labels?.['velero.io/exclude-from-backup'], 'true');
+        assert.equal(s.metadata.labels?.['team'], 'a');
+        assert.equal(s.metadata.labels?.['app.kubernetes.io/managed-by'], 'tcr-access-operator');
+        assert.equal(s.metadata.annotations?.['argocd.argoproj.io/compare-options'], 'IgnoreExtraneous');
+        assert.equal(s.metadata.annotations?.['tcr.tke.dev/server'], SERVER);
+      });
+    });
+
+    it('removes a key dropped from the template', async () => {
+      await f.admin.mergePatch(accessPath('d2-template'), { spec: { imagePullSecret: { template: { metadata: { labels: { team: null } } } } } });
+      await eventually(async () => {
+        const s = await secretIn('d2-template', 'tmpl-pull');
+        assert.ok(s);
+        assert.equal(s.metadata.labels?.['team'], undefined);
+        assert.equal(s.metadata.labels?.['velero.io/exclude-from-backup'], 'true');
+      });
+    });
+
+    it("refuses a template that sets the operator's own label (API server)", async () => {
+      await assert.rejects(
+        f.admin.mergePatch(accessPath('d2-template'), { spec: { imagePullSecret: { template: { metadata: { labels: { 'app.kubernetes.io/managed-by': 'me' } } } } } }),
+        /cannot be set in the template/,
+      );
+    });
+  });
 });

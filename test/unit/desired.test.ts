@@ -14,6 +14,7 @@ import {
   matchesSelector,
   mergeServiceAccount,
   secretUpToDate,
+  TEMPLATE_KEYS_ANNOTATION,
   selectedNamespaces,
   serviceAccountSelected,
   serviceAccountUpToDate,
@@ -238,6 +239,44 @@ describe('desired: desiredSecret / secretUpToDate', () => {
       assert.equal(secretUpToDate(s, want), false);
     });
   }
+});
+
+describe('desired: Secret template metadata', () => {
+  const dcj = dockerConfigJson('demo.tencentcloudcr.com', { username: 'u', password: 'p' });
+  const withTemplate = (metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }) =>
+    desiredSecret(makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull', template: { metadata } } } }), 'team-a', 'demo.tencentcloudcr.com', dcj);
+
+  it('adds the template labels and annotations and records their keys', () => {
+    const want = withTemplate({ labels: { 'velero.io/exclude-from-backup': 'true' }, annotations: { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } });
+    assert.deepEqual(want.metadata.labels, { 'velero.io/exclude-from-backup': 'true', [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: 'prod' });
+    assert.deepEqual(want.metadata.annotations, {
+      'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+      [TEMPLATE_KEYS_ANNOTATION]: JSON.stringify({ labels: ['velero.io/exclude-from-backup'], annotations: ['argocd.argoproj.io/compare-options'] }),
+      'tcr.tke.dev/server': 'demo.tencentcloudcr.com',
+    });
+  });
+
+  it("never lets the template override the operator's own labels and annotations", () => {
+    const want = withTemplate({ labels: { [MANAGED_BY_LABEL]: 'someone', [ACCESS_LABEL]: 'other' }, annotations: { 'tcr.tke.dev/server': 'evil.example.com' } });
+    assert.equal(want.metadata.labels[MANAGED_BY_LABEL], MANAGED_BY_VALUE);
+    assert.equal(want.metadata.labels[ACCESS_LABEL], 'prod');
+    assert.equal(want.metadata.annotations['tcr.tke.dev/server'], 'demo.tencentcloudcr.com');
+  });
+
+  it('a key dropped from the template makes the Secret out of date (so it is rewritten without it)', () => {
+    const before = withTemplate({ labels: { a: '1', b: '2' } });
+    const after = withTemplate({ labels: { a: '1' } });
+    const none = desiredSecret(makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull' } } }), 'team-a', 'demo.tencentcloudcr.com', dcj);
+    const cached = (b: typeof before): CachedSecret => ({
+      metadata: { name: 'tcr-pull', namespace: 'team-a', uid: 's', resourceVersion: '1', labels: b.metadata.labels, annotations: b.metadata.annotations, ownerReferences: [{ uid: 'uid-prod-42', kind: 'TcrAccess', name: 'prod' }] },
+      type: DOCKERCONFIGJSON,
+      dataHash: dataHash(b.data),
+    });
+    assert.equal(secretUpToDate(cached(before), before), true);
+    assert.equal(secretUpToDate(cached(before), after), false);
+    assert.equal(secretUpToDate(cached(before), none), false);
+    assert.equal(secretUpToDate(cached(none), none), true);
+  });
 });
 
 describe('desired: serviceAccountSelected', () => {

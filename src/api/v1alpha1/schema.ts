@@ -171,6 +171,17 @@ export const NamespaceSelection = Type.Object(
   },
 );
 
+/** Keys the operator sets on its Secrets itself; a template cannot set or override them. */
+const RESERVED_KEY_RULE = "self.all(k, !k.startsWith('tcr.tke.dev/') && k != 'app.kubernetes.io/managed-by')";
+const MetadataMap = (description: string, maxValue: number) =>
+  Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    description,
+    additionalProperties: { type: 'string', maxLength: maxValue },
+    maxProperties: 32,
+    ...rules({ rule: RESERVED_KEY_RULE, message: 'the operator\'s own keys (app.kubernetes.io/managed-by, tcr.tke.dev/*) cannot be set in the template' }),
+  });
+
 export const ImagePullSecret = Type.Object(
   {
     name: ObjectName('Name of the kubernetes.io/dockerconfigjson Secret created in each selected namespace.'),
@@ -187,6 +198,25 @@ export const ImagePullSecret = Type.Object(
           description: 'ServiceAccounts whose imagePullSecrets get the Secret; ["*"] means every ServiceAccount; [] none. Default ["default"].',
           ...rules({ rule: "!self.exists(s, s == '*') || size(self) == 1", message: '"*" selects every ServiceAccount and cannot be combined with names' }),
         },
+      ),
+    ),
+    creationPolicy: Type.Optional(
+      Enum(['Owner', 'Adopt'] as const, {
+        description:
+          'Owner (default): a Secret of that name the operator did not create is a conflict and left alone. Adopt: take over such a kubernetes.io/dockerconfigjson Secret, keeping its entries for other registries; on removal only those are left (or the Secret is deleted when none remain).',
+      }),
+    ),
+    template: Type.Optional(
+      Type.Object(
+        {
+          metadata: Type.Optional(
+            Type.Object({
+              labels: Type.Optional(MetadataMap('Labels added to every Secret.', 63)),
+              annotations: Type.Optional(MetadataMap('Annotations added to every Secret.', 4096)),
+            }),
+          ),
+        },
+        { description: 'Extra metadata of the Secrets (e.g. Velero, Kyverno, Argo CD IgnoreExtraneous). The operator\'s own keys cannot be set here.' },
       ),
     ),
   },

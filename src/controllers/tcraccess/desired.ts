@@ -117,15 +117,31 @@ export const ownerReferenceTo = (access: TcrAccess): SecretBody['metadata']['own
   blockOwnerDeletion: false,
 });
 
+/** On managed Secrets: the template's label and annotation keys last written, so dropping one from the template removes it. */
+export const TEMPLATE_KEYS_ANNOTATION = 'tcr.tke.dev/template-keys';
+export const SERVER_ANNOTATION = 'tcr.tke.dev/server';
+
+/** The metadata the Secret's template adds, plus the record of its keys (undefined without a template). */
+function templateMetadata(access: TcrAccess): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const t = access.spec.imagePullSecret.template?.metadata;
+  const labels = t?.labels ?? {};
+  const annotations = t?.annotations ?? {};
+  const keys = { labels: Object.keys(labels).sort(), annotations: Object.keys(annotations).sort() };
+  if (keys.labels.length + keys.annotations.length === 0) return { labels, annotations };
+  return { labels, annotations: { ...annotations, [TEMPLATE_KEYS_ANNOTATION]: JSON.stringify(keys) } };
+}
+
 export function desiredSecret(access: TcrAccess, namespace: string, server: string, dockerConfig: string): SecretBody {
+  const template = templateMetadata(access);
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name: access.spec.imagePullSecret.name,
       namespace,
-      labels: managedLabels(access),
-      annotations: { 'tcr.tke.dev/server': server },
+      // the operator's own keys last: a template can never override them (the schema refuses them too)
+      labels: { ...template.labels, ...managedLabels(access) },
+      annotations: { ...template.annotations, [SERVER_ANNOTATION]: server },
       ownerReferences: [ownerReferenceTo(access)],
     },
     type: DOCKERCONFIGJSON,
@@ -159,7 +175,8 @@ export function secretUpToDate(cached: CachedSecret, want: SecretBody): boolean 
     cached.dataHash === dataHash(want.data) &&
     ownerUid(cached) === want.metadata.ownerReferences[0]!.uid &&
     Object.entries(want.metadata.labels).every(([k, v]) => cached.metadata.labels?.[k] === v) &&
-    Object.entries(want.metadata.annotations).every(([k, v]) => cached.metadata.annotations?.[k] === v)
+    Object.entries(want.metadata.annotations).every(([k, v]) => cached.metadata.annotations?.[k] === v) &&
+    cached.metadata.annotations?.[TEMPLATE_KEYS_ANNOTATION] === want.metadata.annotations[TEMPLATE_KEYS_ANNOTATION]
   );
 }
 
