@@ -118,4 +118,29 @@ describe('day-2 controls (real API server, operator process)', function () {
       );
     });
   });
+
+  describe('printer columns (kubectl get tcra, -o wide)', () => {
+    interface Table {
+      columnDefinitions: Array<{ name: string; priority: number }>;
+      rows: Array<{ cells: unknown[]; object: { metadata: { name: string } } }>;
+    }
+    const table = () =>
+      f.admin.request<Table>({ method: 'GET', path: '/apis/tcr.tke.dev/v1alpha1/tcraccesses', accept: 'application/json;as=Table;v=v1;g=meta.k8s.io', query: { includeObject: 'Metadata' } });
+
+    it('shows Network from status, and Server, Expires and Message in -o wide only', async () => {
+      await eventually(async () => {
+        const t = await table();
+        const cols = Object.fromEntries(t.columnDefinitions.map((c, i) => [c.name, { i, priority: c.priority }]));
+        for (const wide of ['Server', 'Expires', 'Message']) assert.equal(cols[wide]?.priority, 1, `${wide} only in -o wide`);
+        for (const always of ['Ready', 'Reason', 'Network']) assert.equal(cols[always]?.priority, 0, `${always} always shown`);
+        const row = t.rows.find((r) => r.object.metadata.name === 'd2-template');
+        assert.ok(row);
+        // spec.network is not set: the column comes from status.network.mode written by the operator
+        assert.equal(row.cells[cols['Network']!.i], 'None');
+        assert.equal(row.cells[cols['Server']!.i], SERVER);
+        assert.equal(row.cells[cols['Ready']!.i], 'True');
+        assert.match(String(row.cells[cols['Message']!.i]), /\S/);
+      });
+    });
+  });
 });
