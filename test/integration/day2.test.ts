@@ -4,7 +4,22 @@ import assert from 'node:assert/strict';
 import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import { eventually } from '../support/wait.ts';
-import { accessPath, createAccess, createNamespace, getFixture, getOrUndefined, OPERATOR_NS, putSourceSecret, runOperator, type Fixture, type SecretObj } from '../support/fixture.ts';
+import { b64, unb64 } from '../support/kube.ts';
+import {
+  accessPath,
+  condition,
+  createAccess,
+  createNamespace,
+  getAccess,
+  getFixture,
+  getOrUndefined,
+  OPERATOR_NS,
+  putSourceSecret,
+  runOperator,
+  type Fixture,
+  type SAObj,
+  type SecretObj,
+} from '../support/fixture.ts';
 
 const SERVER = 'day2.tencentcloudcr.com';
 
@@ -141,6 +156,121 @@ describe('day-2 controls (real API server, operator process)', function () {
         assert.equal(row.cells[cols['Ready']!.i], 'True');
         assert.match(String(row.cells[cols['Message']!.i]), /\S/);
       });
+    });
+  });
+
+  describe('adopting an existing Secret (creationPolicy Adopt)', () => {
+    const OLD = 'hand-made-old-password';
+    const dockerCfg = (auths: Record<string, { username: string; password: string }>) => b64(JSON.stringify({ auths }));
+    const authsOf = (s: SecretObj) => (JSON.parse(unb64(s.data['.dockerconfigjson']!)) as { auths: Record<string, { username: string; password: string }> }).auths;
+    const handMade = (ns: string, auths: Record<string, { username: string; password: string }>) =>
+      f.admin.create(`/api/v1/namespaces/${ns}/secrets`, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'adopt-pull', labels: { owner: 'ops' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ data: { password: OLD } }) } },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': dockerCfg(auths) },
+      });
+    const adoptSpec = (names: string[], creationPolicy: 'Owner' | 'Adopt'): TcrAccessSpec => ({
+      registry: { server: SERVER },
+      credentials: { secretRef: { namespace: OPERATOR_NS, name: 'day2-adopt-robot' } },
+      imagePullSecret: { name: 'adopt-pull', namespaces: { names }, creationPolicy },
+    });
+    let uidBefore = '';
+
+    before(async () => {
+      await putSourceSecret(f.admin, OPERATOR_NS, 'day2-adopt-robot', { username: 'robot$new', password: 'new-password-1' });
+      await createNamespace(f.admin, 'd2-adopt');
+      await createNamespace(f.admin, 'd2-adopt-only');
+      await handMade('d2-adopt', { [SERVER]: { username: 'old', password: OLD }, 'docker.io': { username: 'hub', password: 'hub-pass' } });
+      await handMade('d2-adopt-only', { [`https://${SERVER}`]: { username: 'old', password: OLD } });
+      // pods pull through the hand-made Secret: the ServiceAccount already references it
+      await f.admin.mergePatch('/api/v1/namespaces/d2-adopt/serviceaccounts/default', { imagePullSecrets: [{ name: 'adopt-pull' }] });
+      uidBefore = (await secretIn('d2-adopt', 'adopt-pull'))!.metadata.uid;
+      await createAccess(f.admin, 'd2-adopt', adoptSpec(['d2-adopt', 'd2-adopt-only'], 'Owner'));
+    });
+
+    it('with Owner (the default) a hand-made Secret is a conflict and left alone', async () => {
+      await eventually(async () => {
+        const a = await getAccess(f.admin, 'd2-adopt');
+        assert.equal(a.status?.secrets?.conflicts, 2, JSON.stringify(a.status));
+        assert.equal(condition(a, 'SecretsReady')?.reason, 'SecretConflict');
+      });
+      const s = (await secretIn('d2-adopt', 'adopt-pull'))!;
+      assert.equal(authsOf(s)[SERVER]!.password, OLD);
+      assert.equal(s.metadata.labels?.['app.kubernetes.io/managed-by'], undefined);
+    });
+
+    it('with Adopt takes the Secret over in place: its entry replaced, other registries kept, nothing old in metadata', async () => {
+      await f.admin.mergePatch(accessPath('d2-adopt'), { spec: { imagePullSecret: { creationPolicy: 'Adopt' } } });
+      await eventually(async () => {
+        const s = (await secretIn('d2-adopt', 'adopt-pull'))!;
+        const auths = authsOf(s);
+        assert.equal(auths[SERVER]?.password, 'new-password-1');
+        assert.equal(auths['docker.io']?.password, 'hub-pass');
+        assert.equal(s.metadata.uid, uidBefore, 'updated in place, never deleted and recreated');
+        assert.equal(s.metadata.labels?.['owner'], 'ops');
+        assert.equal(s.metadata.labels?.['app.kubernetes.io/managed-by'], 'tcr-access-operator');
+        assert.equal(s.metadata.annotations?.['tcr.tke.dev/adopted'], 'true');
+        assert.doesNotMatch(JSON.stringify(s.metadata), new RegExp(OLD), 'the old credentials are not kept in metadata');
+        const only = (await secretIn('d2-adopt-only', 'adopt-pull'))!;
+        assert.deepEqual(Object.keys(authsOf(only)), [SERVER], 'the https:// form of our registry is replaced too');
+        const a = await getAccess(f.admin, 'd2-adopt');
+        assert.deepEqual(a.status?.secrets, { desired: 2, ready: 2, conflicts: 0 });
+        assert.doesNotMatch(JSON.stringify(a.status), new RegExp(OLD));
+      });
+      const sa = await f.admin.get<SAObj>('/api/v1/namespaces/d2-adopt/serviceaccounts/default');
+      assert.deepEqual(sa.imagePullSecrets, [{ name: 'adopt-pull' }]);
+      assert.equal(sa.metadata.annotations?.['tcr.tke.dev/added-image-pull-secrets'], undefined, 'the entry was there before: not ours to remove');
+    });
+
+    it('keeps the other entries when its own credentials change', async () => {
+      await putSourceSecret(f.admin, OPERATOR_NS, 'day2-adopt-robot', { username: 'robot$new', password: 'new-password-2' });
+      await eventually(async () => {
+        const auths = authsOf((await secretIn('d2-adopt', 'adopt-pull'))!);
+        assert.equal(auths[SERVER]?.password, 'new-password-2');
+        assert.equal(auths['docker.io']?.password, 'hub-pass');
+      });
+    });
+
+    it('restores its entry when someone edits the adopted Secret, keeping what they added', async () => {
+      const s = (await secretIn('d2-adopt', 'adopt-pull'))!;
+      const auths = authsOf(s);
+      delete auths[SERVER];
+      auths['ghcr.io'] = { username: 'gh', password: 'gh-pass' };
+      await f.admin.mergePatch('/api/v1/namespaces/d2-adopt/secrets/adopt-pull', { data: { '.dockerconfigjson': dockerCfg(auths) } });
+      await eventually(async () => {
+        const now = authsOf((await secretIn('d2-adopt', 'adopt-pull'))!);
+        assert.deepEqual(Object.keys(now).sort(), [SERVER, 'docker.io', 'ghcr.io'].sort());
+        assert.equal(now[SERVER]?.password, 'new-password-2');
+      });
+    });
+
+    it('on deselection leaves only the other registries\' entries, without its label or owner', async () => {
+      await f.admin.mergePatch(accessPath('d2-adopt'), { spec: { imagePullSecret: { namespaces: { names: ['d2-adopt-only'] } } } });
+      await eventually(async () => {
+        const s = (await secretIn('d2-adopt', 'adopt-pull'))!;
+        assert.deepEqual(Object.keys(authsOf(s)).sort(), ['docker.io', 'ghcr.io']);
+        assert.equal(s.metadata.labels?.['app.kubernetes.io/managed-by'], undefined);
+        assert.equal(s.metadata.labels?.['owner'], 'ops');
+        assert.equal(s.metadata.annotations?.['tcr.tke.dev/adopted'], undefined);
+        assert.deepEqual(s.metadata.ownerReferences ?? [], []);
+        assert.equal(s.metadata.uid, uidBefore);
+      });
+    });
+
+    it('on deletion of the TcrAccess deletes an adopted Secret that has no other entries', async () => {
+      await f.admin.delete(accessPath('d2-adopt'));
+      await eventually(async () => assert.equal(await secretIn('d2-adopt-only', 'adopt-pull'), undefined));
+      assert.ok(await secretIn('d2-adopt', 'adopt-pull'), 'the released Secret stays');
+    });
+  });
+
+  describe('logs', () => {
+    it('never hold secret material', () => {
+      const logs = op.logs.join('\n');
+      assert.ok(op.logs.length > 5, 'the operator logged');
+      for (const secret of ['day2-password-never-logged', 'hand-made-old-password', 'new-password-1', 'new-password-2', 'hub-pass', 'gh-pass']) assert.ok(!logs.includes(secret), secret);
     });
   });
 });

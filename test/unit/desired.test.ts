@@ -14,6 +14,12 @@ import {
   matchesSelector,
   mergeServiceAccount,
   secretUpToDate,
+  adoptable,
+  adoptedSecret,
+  releasedSecret,
+  ADOPTED_ANNOTATION,
+  LAST_APPLIED_ANNOTATION,
+  type LiveSecret,
   TEMPLATE_KEYS_ANNOTATION,
   selectedNamespaces,
   serviceAccountSelected,
@@ -276,6 +282,78 @@ describe('desired: Secret template metadata', () => {
     assert.equal(secretUpToDate(cached(before), after), false);
     assert.equal(secretUpToDate(cached(before), none), false);
     assert.equal(secretUpToDate(cached(none), none), true);
+  });
+});
+
+describe('desired: adoption (creationPolicy Adopt)', () => {
+  const server = 'demo.tencentcloudcr.com';
+  const access = makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull', creationPolicy: 'Adopt' } } });
+  const want = desiredSecret(access, 'team-a', server, dockerConfigJson(server, { username: 'new', password: 'new-pass' }));
+  const cfg = (o: unknown) => b64(JSON.stringify(o));
+  const auths = (s: { data?: Record<string, string> }) => (JSON.parse(Buffer.from(s.data![DOCKERCONFIG_KEY]!, 'base64').toString()) as { auths: Record<string, { username?: string }> }).auths;
+  const handMade = (entries: Record<string, unknown>, extra: Partial<LiveSecret['metadata']> = {}): LiveSecret => ({
+    metadata: { name: 'tcr-pull', namespace: 'team-a', uid: 's-1', resourceVersion: '5', labels: { app: 'mine' }, annotations: { [LAST_APPLIED_ANNOTATION]: '{"data":"old"}', note: 'x' }, ...extra },
+    type: DOCKERCONFIGJSON,
+    data: { [DOCKERCONFIG_KEY]: cfg({ auths: entries }) },
+  });
+
+  it('adoptable only with Adopt, a dockerconfigjson and no controller owner', () => {
+    assert.equal(adoptable(access, handMade({})), true);
+    assert.equal(adoptable(makeAccess({ spec: { imagePullSecret: { name: 'tcr-pull' } } }), handMade({})), false, 'Owner (default)');
+    assert.equal(adoptable(access, { ...handMade({}), type: 'Opaque' }), false);
+    assert.equal(adoptable(access, handMade({}, { ownerReferences: [{ apiVersion: 'tcr.tke.dev/v1alpha1', kind: 'TcrAccess', name: 'o', uid: 'other' }] })), false);
+    assert.equal(adoptable(access, handMade({}, { ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'x', uid: 'x', controller: true }] })), false);
+    assert.equal(adoptable(access, handMade({}, { deletionTimestamp: '2025-01-01T00:00:00Z' })), false);
+  });
+
+  it('adopting replaces the entry for our registry (every form of its address), keeps the others, drops last-applied', () => {
+    const live = handMade({ [`https://${server}/v2/`]: { username: 'old' }, [server]: { username: 'old' }, 'docker.io': { username: 'hub' } });
+    const out = adoptedSecret(live, want)!;
+    assert.deepEqual(Object.keys(auths(out)).sort(), ['demo.tencentcloudcr.com', 'docker.io']);
+    assert.equal(auths(out)[server]!.username, 'new');
+    assert.equal(auths(out)['docker.io']!.username, 'hub');
+    assert.equal(out.metadata.labels['app'], 'mine');
+    assert.equal(out.metadata.labels[ACCESS_LABEL], 'prod');
+    assert.equal(out.metadata.annotations[ADOPTED_ANNOTATION], 'true');
+    assert.equal(out.metadata.annotations['note'], 'x');
+    assert.equal(out.metadata.annotations[LAST_APPLIED_ANNOTATION], undefined);
+    assert.equal(out.metadata.resourceVersion, '5');
+    assert.deepEqual(out.metadata.ownerReferences.map((o) => o.uid), ['uid-prod-42']);
+    assert.doesNotMatch(JSON.stringify(out.metadata), /old/, 'nothing of the old credentials in metadata');
+  });
+
+  it('an unreadable .dockerconfigjson is not adopted', () => {
+    assert.equal(adoptedSecret({ ...handMade({}), data: { [DOCKERCONFIG_KEY]: b64('not json') } }, want), undefined);
+    assert.equal(adoptedSecret({ ...handMade({}), data: { [DOCKERCONFIG_KEY]: b64('{"auths":[1]}') } }, want), undefined);
+  });
+
+  it('re-adopting after a registry change drops the entry it wrote for the previous registry', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)!;
+    const moved = desiredSecret(access, 'team-a', 'other.tencentcloudcr.com', dockerConfigJson('other.tencentcloudcr.com', { username: 'n', password: 'p' }));
+    const again = adoptedSecret(adopted as unknown as LiveSecret, moved)!;
+    assert.deepEqual(Object.keys(auths(again)).sort(), ['docker.io', 'other.tencentcloudcr.com']);
+  });
+
+  it('released: only the other entries, none of our metadata; undefined when none remain', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)! as unknown as LiveSecret;
+    const back = releasedSecret(adopted, 'uid-prod-42')!;
+    assert.deepEqual(Object.keys(auths(back)), ['docker.io']);
+    assert.deepEqual(back.metadata.labels, { app: 'mine' });
+    assert.deepEqual(back.metadata.annotations, { note: 'x' });
+    assert.deepEqual(back.metadata.ownerReferences, []);
+    const alone = adoptedSecret(handMade({ [server]: { username: 'old' } }), want)! as unknown as LiveSecret;
+    assert.equal(releasedSecret(alone, 'uid-prod-42'), undefined);
+  });
+
+  it('secretUpToDate for an adopted Secret: current only while its data is what we saw and our entry is unchanged', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)!;
+    const cached: CachedSecret = { metadata: { ...adopted.metadata, uid: 's-1', resourceVersion: '6' }, type: DOCKERCONFIGJSON, dataHash: dataHash(adopted.data) };
+    const record = { dataHash: dataHash(adopted.data), entryHash: dataHash(want.data) };
+    assert.equal(secretUpToDate(cached, want, record), true);
+    assert.equal(secretUpToDate(cached, want, undefined), false, 'no record (after a restart): look once');
+    assert.equal(secretUpToDate({ ...cached, dataHash: 'edited' }, want, record), false);
+    const rotated = desiredSecret(access, 'team-a', server, dockerConfigJson(server, { username: 'new', password: 'rotated' }));
+    assert.equal(secretUpToDate(cached, rotated, record), false);
   });
 });
 
