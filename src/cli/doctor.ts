@@ -6,8 +6,8 @@
 // This file is the command line (commander): flags, subcommands, exit codes. The work is in doctor/: reading
 // the cluster (cluster.ts), the diagnosis (diagnose.ts), --probe (probe.ts), the runs that assemble a report
 // (modes.ts) and its rendering (render.ts).
-import { Command, CommanderError, Option } from 'commander';
-import { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, UsageError, type DoctorFlags, type Io } from './doctor/flags.ts';
+import { Command, Option } from 'commander';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type DoctorFlags, type Io } from './doctor/flags.ts';
 import { runMessage, runNamespace, runPod, runProbeOnly } from './doctor/modes.ts';
 import { prepareProbe, type ProbeSetup } from './doctor/probe.ts';
 import { renderReport } from './doctor/render.ts';
@@ -84,31 +84,4 @@ export function doctorCommand(io: Io, done: (code: number) => void): Command {
       done(emit(await runNamespace(ns, flags, setup), flags, io, setup));
     });
   return doctor;
-}
-
-/** The whole `tcr-access` CLI. Resolves to the process exit code. */
-export async function runCli(argv: string[], io: Io, name = 'tcr-access'): Promise<number> {
-  let code = EXIT_OK;
-  const program = new Command(name)
-    .description('Tools for tcr-access-operator: make Tencent Container Registry (TCR) pulls work, and say why they do not')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(add --help for usage)');
-  program.addCommand(doctorCommand(io, (c) => (code = c)));
-  // addCommand does not copy settings: errors of the subcommands must not exit the process either.
-  const settle = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(add --help for usage)');
-    cmd.commands.forEach(settle);
-  };
-  program.commands.forEach(settle);
-  try {
-    await program.parseAsync(argv);
-    return code;
-  } catch (e) {
-    // --help and --version exit 0; every other commander error (unknown option, bad choice, missing argument) is a usage error.
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-    io.err(`${name}: ${e instanceof Error ? e.message : String(e)}${cause}\n`);
-    return EXIT_USAGE;
-  }
 }

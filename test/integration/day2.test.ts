@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import { eventually } from '../support/wait.ts';
+import { runCli } from '../support/cli.ts';
 import { b64, unb64 } from '../support/kube.ts';
 import {
   accessPath,
@@ -263,6 +264,36 @@ describe('day-2 controls (real API server, operator process)', function () {
       await f.admin.delete(accessPath('d2-adopt'));
       await eventually(async () => assert.equal(await secretIn('d2-adopt-only', 'adopt-pull'), undefined));
       assert.ok(await secretIn('d2-adopt', 'adopt-pull'), 'the released Secret stays');
+    });
+  });
+
+  describe('force sync (tcr-access sync)', () => {
+    before(async () => {
+      await createNamespace(f.admin, 'd2-force');
+      // a foreign Secret of the wanted name: a conflict, retried only on the periodic resync (10 min) or a force sync
+      await f.admin.create('/api/v1/namespaces/d2-force/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'force-pull' }, type: 'Opaque', data: { x: b64('y') } });
+      await createAccess(f.admin, 'd2-force', { registry: { server: SERVER }, credentials: { secretRef: { namespace: OPERATOR_NS, name: 'day2-robot' } }, imagePullSecret: { name: 'force-pull', namespaces: { names: ['d2-force'] } } });
+      await eventually(async () => assert.equal((await getAccess(f.admin, 'd2-force')).status?.secrets?.conflicts, 1));
+    });
+
+    it('re-checks a known conflict at once and records the value in status.lastForceSync', async () => {
+      // the operator does not watch unlabelled Secrets: it cannot see this deletion by itself
+      await f.admin.delete('/api/v1/namespaces/d2-force/secrets/force-pull');
+      const r = await runCli(['sync', 'd2-force', '--wait', '--timeout', '30s', '--kubeconfig', f.cp.kubeconfigPath]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const value = /force-sync=(\S+)/.exec(r.stdout)?.[1];
+      await eventually(async () => {
+        const a = await getAccess(f.admin, 'd2-force');
+        assert.equal(a.status?.lastForceSync, value);
+        assert.deepEqual(a.status?.secrets, { desired: 1, ready: 1, conflicts: 0 });
+        assert.equal((await secretIn('d2-force', 'force-pull'))?.type, 'kubernetes.io/dockerconfigjson');
+      });
+    });
+
+    it('reports a TcrAccess that does not exist as a usage error', async () => {
+      const r = await runCli(['sync', 'no-such-access', '--kubeconfig', f.cp.kubeconfigPath]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /TcrAccess "no-such-access" not found/);
     });
   });
 

@@ -33,6 +33,12 @@ describe('tokens: tokenPlan', () => {
       if (c.nextMs !== undefined) assert.equal(p.nextCheckMs, c.nextMs);
     });
   }
+  it('a rotation asked for now is treated exactly like a rotation that is due (temporary and long-term)', () => {
+    const fresh = tokenSecret('longterm', NOW, new Date(NOW.getTime() + 1000 * H));
+    assert.equal(tokenPlan(longTerm('720h'), fresh, NOW).mint, false);
+    assert.equal(tokenPlan(longTerm('720h'), fresh, NOW, true).mint, true);
+    assert.equal(tokenPlan(temp, tokenSecret('temp', NOW, new Date(NOW.getTime() + H)), NOW, true).mint, true);
+  });
   it('a stored Secret without a value is minted again', () => {
     const s = tokenSecret('temp', NOW, new Date(NOW.getTime() + H));
     s.data.password = '';

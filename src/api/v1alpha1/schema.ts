@@ -400,6 +400,7 @@ export const CredentialsStatus = Type.Object({
 
 export const TcrAccessStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+  lastForceSync: Type.Optional(Str(256, 'The last tcr.tke.dev/force-sync annotation value handled (everything was re-checked for it).')),
   conditions: Type.Optional(
     Type.Array(Condition, { maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
   ),

@@ -3,7 +3,7 @@
 // call the cloud. Cloud errors become precise conditions, never a silent success.
 import type { Logger } from 'winston';
 import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
-import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import { Defaults, RotateAnnotation, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
@@ -11,8 +11,11 @@ import type { Deps } from './deps.ts';
 import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
-import { ensureToken, tokenSecretName } from './tokens.ts';
+import { ensureToken, tokenSecretName, type TokenSecretBody } from './tokens.ts';
 
+
+/** On the token Secret: the tcr.tke.dev/rotate value that was pending when it was minted (that request is done). */
+export const ROTATE_HANDLED_ANNOTATION = 'tcr.tke.dev/rotate-handled';
 
 export const needsCloud = (a: TcrAccess): boolean =>
   !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
@@ -139,7 +142,12 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     try {
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, now });
+      // A rotation asked for by annotation is pending until a token minted after it is stored (marked on the token Secret).
+      const requested = access.metadata.annotations?.[RotateAnnotation];
+      const rotateNow = requested !== undefined && current?.metadata.annotations?.[ROTATE_HANDLED_ANNOTATION] !== requested;
+      const store = (b: TokenSecretBody) =>
+        storeTokenSecret(requested === undefined ? b : { ...b, metadata: { ...b.metadata, annotations: { ...b.metadata.annotations, [ROTATE_HANDLED_ANNOTATION]: requested } } }, d);
+      const t = await ensureToken({ cloud, access, marker, current, store, rolledOut: a.rolledOut, rotateNow, now });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);

@@ -4,7 +4,7 @@ import type { TcrAccess } from '../../api/v1alpha1/types.ts';
 import { DOCKERCONFIG_KEY, registryKeys, type RegistryAuth } from './desired.ts';
 
 export interface SourceSecret {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
   type?: string;
   data?: Record<string, string>;
 }

@@ -44,6 +44,8 @@ export interface TokenContext {
   store: (body: TokenSecretBody) => Promise<void>;
   /** True when every selected namespace already carries the current token (safe to delete old ones). */
   rolledOut: boolean;
+  /** A rotation was asked for (annotation tcr.tke.dev/rotate): treated exactly like a rotation that is due. */
+  rotateNow?: boolean;
   now: Date;
 }
 
@@ -73,11 +75,12 @@ export function tokenSecretBody(access: TcrAccess, namespace: string, t: { usern
 const ann = (s: SourceSecret | undefined, k: string): string | undefined => (s as { metadata: { annotations?: Record<string, string> } } | undefined)?.metadata.annotations?.[k];
 
 /** Pure: does the stored token need replacing now, and when to look again? */
-export function tokenPlan(access: TcrAccess, current: SourceSecret | undefined, now: Date): { mint: boolean; reason: string; nextCheckMs: number } {
+export function tokenPlan(access: TcrAccess, current: SourceSecret | undefined, now: Date, rotateNow = false): { mint: boolean; reason: string; nextCheckMs: number } {
   const spec = access.spec.credentials.instanceToken!;
   const type = spec.type === 'LongTerm' ? 'longterm' : 'temp';
   const hasValue = !!current?.data?.['username'] && !!current.data['password'];
   if (!current || !hasValue || ann(current, ANN_TOKEN_TYPE) !== type) return { mint: true, reason: 'no token stored yet', nextCheckMs: 0 };
+  if (rotateNow) return { mint: true, reason: 'rotation requested', nextCheckMs: 0 };
   const expiresAt = Date.parse(ann(current, ANN_EXPIRES_AT) ?? '');
   const issuedAt = Date.parse(ann(current, ANN_ISSUED_AT) ?? '');
   if (type === 'temp') {
@@ -97,7 +100,7 @@ export async function ensureToken(ctx: TokenContext): Promise<TokenOutcome> {
   const { cloud, access, now } = ctx;
   const registryId = access.spec.registry.instanceId!;
   const type = access.spec.credentials.instanceToken!.type === 'LongTerm' ? 'longterm' : 'temp';
-  const plan = tokenPlan(access, ctx.current, now);
+  const plan = tokenPlan(access, ctx.current, now, ctx.rotateNow);
   let currentId = ann(ctx.current, ANN_TOKEN_ID);
   let expiresAtMs = Date.parse(ann(ctx.current, ANN_EXPIRES_AT) ?? '');
   let issuedAt = ann(ctx.current, ANN_ISSUED_AT);
