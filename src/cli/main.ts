@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from './program.ts';
 
-const invokedAs = path.basename(process.argv[1] ?? 'tcr-access').replace(/\.(ts|js)$/, '');
+const invokedAs = path.basename(process.argv[1] ?? 'tcr-access').replace(/\.(ts|js|mjs|cjs)$/, '');
 const name = invokedAs.startsWith('kubectl-') ? `kubectl ${invokedAs.slice('kubectl-'.length).replace(/_/g, '-')}` : 'tcr-access';
 
 process.exitCode = await runCli(process.argv, {
