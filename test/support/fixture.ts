@@ -24,18 +24,20 @@ export interface Fixture {
 let fixture: Promise<Fixture> | undefined;
 
 export function getFixture(): Promise<Fixture> {
-  fixture ??= (async () => {
-    const cp = await getControlPlane();
-    const rbac = readdirSync(path.join(REPO_ROOT, 'manifests'))
-      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
-      .flatMap((f) => readYamlObjects(path.join(REPO_ROOT, 'manifests', f)))
-      .filter((o) => RBAC_KINDS.has(o.kind!));
-    assert.ok(rbac.some((o) => o.kind === 'ClusterRole'), 'manifests/ must define the operator ClusterRole');
-    await applyObjects(cp.kubeConfig, rbac);
-    const { path: operatorKubeconfig } = await cp.kubeConfigFor(OPERATOR_NS, OPERATOR_SA);
-    return { cp, admin: adminClient(cp.kubeConfig), operatorKubeconfig };
-  })();
+  fixture ??= getControlPlane().then(fixtureOn);
   return fixture;
+}
+
+/** The operator's RBAC from manifests/ on `cp`, and a kubeconfig of its ServiceAccount. */
+export async function fixtureOn(cp: ControlPlane): Promise<Fixture> {
+  const rbac = readdirSync(path.join(REPO_ROOT, 'manifests'))
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .flatMap((f) => readYamlObjects(path.join(REPO_ROOT, 'manifests', f)))
+    .filter((o) => RBAC_KINDS.has(o.kind!));
+  assert.ok(rbac.some((o) => o.kind === 'ClusterRole'), 'manifests/ must define the operator ClusterRole');
+  await applyObjects(cp.kubeConfig, rbac);
+  const { path: operatorKubeconfig } = await cp.kubeConfigFor(OPERATOR_NS, OPERATOR_SA);
+  return { cp, admin: adminClient(cp.kubeConfig), operatorKubeconfig };
 }
 
 export function runOperator(f: Fixture, args: string[] = []): OperatorProcess {
