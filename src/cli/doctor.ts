@@ -6,8 +6,8 @@
 // This file is the command line (commander): flags, subcommands, exit codes. The work is in doctor/: reading
 // the cluster (cluster.ts), the diagnosis (diagnose.ts), --probe (probe.ts), the runs that assemble a report
 // (modes.ts) and its rendering (render.ts).
-import { Command, CommanderError, Option } from 'commander';
-import { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, UsageError, type DoctorFlags, type Io } from './doctor/flags.ts';
+import { Command, Option } from 'commander';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type DoctorFlags, type Io } from './doctor/flags.ts';
 import { runMessage, runNamespace, runPod, runProbeOnly } from './doctor/modes.ts';
 import { prepareProbe, type ProbeSetup } from './doctor/probe.ts';
 import { renderReport } from './doctor/render.ts';
@@ -36,13 +36,14 @@ export function doctorCommand(io: Io, done: (code: number) => void): Command {
     .option('--password-stdin', 'probe: read the password for --username from stdin')
     .option('--pull-secret <ns/name>', 'probe: take the credentials for the registry from this kubernetes.io/dockerconfigjson Secret (needs RBAC to get it)')
     .option('--image <repo:tag>', 'probe: also check that this manifest exists (HEAD /v2/<repo>/manifests/<tag>)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  tcr-access doctor --message \'Failed to pull image "prod.tencentcloudcr.com/team/app:v1": ... dial tcp 43.137.12.5:443: i/o timeout\' --network-mode Private\n' +
         '  tcr-access doctor pod web-7d9f -n team-a --tcraccess prod\n' +
         '  tcr-access doctor namespace team-a -o json\n' +
+        '  tcr-access doctor namespace -A -o yaml\n' +
         '  tcr-access doctor pod web-7d9f -n team-a --probe --pull-secret team-a/tcr-pull --image team/app:v1\n' +
         '  echo "$TCR_PASSWORD" | tcr-access doctor --probe --registry prod.tencentcloudcr.com --username 1000123 --password-stdin\n' +
         '  kubectl tcr-access doctor pod web-7d9f -n team-a      (as a kubectl plugin)\n\n' +
@@ -75,40 +76,18 @@ export function doctorCommand(io: Io, done: (code: number) => void): Command {
   doctor
     .command('namespace')
     .alias('ns')
-    .description('diagnose every Pod of a namespace that fails to pull an image')
-    .argument('<ns>', 'namespace')
-    .action(async (ns: string, _opts: unknown, cmd: Command) => {
+    .description('diagnose every Pod of a namespace (or of all namespaces) that fails to pull an image')
+    .argument('[ns]', 'namespace (or -n; default: the kubeconfig context\'s, else "default")')
+    .option('-n, --namespace <ns>', 'namespace')
+    .option('-A, --all-namespaces', 'every namespace')
+    .action(async (arg: string | undefined, opts: { namespace?: string; allNamespaces?: boolean }, cmd: Command) => {
       const flags = cmd.optsWithGlobals<DoctorFlags>();
       if (flags.message !== undefined) throw new UsageError('--message cannot be combined with "namespace"');
+      if (arg !== undefined && opts.namespace !== undefined && arg !== opts.namespace) throw new UsageError(`two namespaces given: "${arg}" and -n "${opts.namespace}"`);
+      if (opts.allNamespaces && (arg ?? opts.namespace) !== undefined) throw new UsageError('-A (all namespaces) cannot be combined with a namespace');
       const setup = await prepareProbe(flags, io);
-      done(emit(await runNamespace(ns, flags, setup), flags, io, setup));
+      const target = opts.allNamespaces ? { all: true as const } : { namespace: arg ?? opts.namespace };
+      done(emit(await runNamespace(target, flags, setup), flags, io, setup));
     });
   return doctor;
-}
-
-/** The whole `tcr-access` CLI. Resolves to the process exit code. */
-export async function runCli(argv: string[], io: Io, name = 'tcr-access'): Promise<number> {
-  let code = EXIT_OK;
-  const program = new Command(name)
-    .description('Tools for tcr-access-operator: make Tencent Container Registry (TCR) pulls work, and say why they do not')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(add --help for usage)');
-  program.addCommand(doctorCommand(io, (c) => (code = c)));
-  // addCommand does not copy settings: errors of the subcommands must not exit the process either.
-  const settle = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(add --help for usage)');
-    cmd.commands.forEach(settle);
-  };
-  program.commands.forEach(settle);
-  try {
-    await program.parseAsync(argv);
-    return code;
-  } catch (e) {
-    // --help and --version exit 0; every other commander error (unknown option, bad choice, missing argument) is a usage error.
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-    io.err(`${name}: ${e instanceof Error ? e.message : String(e)}${cause}\n`);
-    return EXIT_USAGE;
-  }
 }

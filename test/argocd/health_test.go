@@ -60,25 +60,45 @@ type vmOptions struct {
 	useOpenLibs bool
 }
 
-// runHealthLua mimics Argo CD's VM.runLua + VM.ExecuteHealthLua.
-func runHealthLua(obj map[string]any, script string, opts vmOptions) (*healthStatus, error) {
+// runArgoLua mimics Argo CD's VM.runLua: the libraries it opens, the object as the global `obj`, one second;
+// the returned table comes back as JSON (Argo CD encodes it with layeh.com/gopher-json). With safeOs the "safe"
+// os library Argo CD gives resource actions is loaded (time and date only, also through require("os")); health
+// checks are run without it, so a health script that needs it fails its test instead of passing with it.
+func runArgoLua(obj map[string]any, script string, opts vmOptions, safeOs bool) ([]byte, error) {
 	l := lua.NewState(lua.Options{SkipOpenLibs: !opts.useOpenLibs})
 	defer l.Close()
-	for _, lib := range []struct {
+	libs := []struct {
 		name string
 		open lua.LGFunction
 	}{
 		{lua.LoadLibName, lua.OpenPackage},
 		{lua.BaseLibName, lua.OpenBase},
 		{lua.TabLibName, lua.OpenTable},
-		// Argo CD also loads a restricted os library (time/date/clock only). It is left out here, so a
-		// script that needs it fails this test instead of passing it with the full os library.
-	} {
+	}
+	if safeOs {
+		libs = append(libs, struct {
+			name string
+			open lua.LGFunction
+		}{lua.OsLibName, lua.OpenOs})
+	}
+	for _, lib := range libs {
 		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
 			return nil, fmt.Errorf("opening Lua library %q: %w", lib.name, err)
 		}
 	}
-	// Argo CD gives a health script one second.
+	if safeOs {
+		full := l.GetGlobal(lua.OsLibName).(*lua.LTable)
+		safe := l.NewTable()
+		safe.RawSetString("time", full.RawGetString("time"))
+		safe.RawSetString("date", full.RawGetString("date"))
+		l.SetGlobal(lua.OsLibName, safe)
+		l.GetField(l.GetField(l.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable).RawSetString(lua.OsLibName, lua.LNil)
+		l.PreloadModule(lua.OsLibName, func(l *lua.LState) int {
+			l.Push(safe)
+			return 1
+		})
+	}
+	// Argo CD gives a script one second.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	l.SetContext(ctx)
@@ -91,12 +111,16 @@ func runHealthLua(obj map[string]any, script string, opts vmOptions) (*healthSta
 	if ret.Type() != lua.LTTable {
 		return nil, fmt.Errorf("expect table output from Lua script, not %s", ret.Type().String())
 	}
-	// Argo CD encodes the returned table to JSON (layeh.com/gopher-json) and unmarshals it.
 	goValue, err := encodeValue(ret, 0)
 	if err != nil {
 		return nil, err
 	}
-	jsonBytes, err := json.Marshal(goValue)
+	return json.Marshal(goValue)
+}
+
+// runHealthLua mimics Argo CD's VM.ExecuteHealthLua.
+func runHealthLua(obj map[string]any, script string, opts vmOptions) (*healthStatus, error) {
+	jsonBytes, err := runArgoLua(obj, script, opts, false)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ const cases: Array<[string, Mutate, RegExp]> = [
   ['instanceToken without instanceId', (s) => (s.credentials = { instanceToken: { type: 'LongTerm' } }), /credentials.instanceToken needs registry.instanceId/],
   ['source namespace not a DNS label', (s) => (s.credentials.secretRef.namespace = 'Tcr_System'), /DNS-1123 label/],
   ['Secret name not a DNS subdomain', (s) => (s.imagePullSecret.name = 'TCR pull'), /DNS-1123 subdomain/],
-  ['no namespace selection', (s) => (s.imagePullSecret.namespaces = { exclude: ['a'] }), /select namespaces with names, selector, or both/],
+  ['no namespace selection', (s) => (s.imagePullSecret.namespaces = { exclude: ['a'] }), /select namespaces with names, selector or selectors/],
   ['namespace name invalid', (s) => (s.imagePullSecret.namespaces = { names: ['Team_A'] }), /DNS-1123 label/],
   ['"*" with other ServiceAccounts', (s) => (s.imagePullSecret.serviceAccounts = ['*', 'default']), /cannot be combined/],
   ['ServiceAccount name invalid', (s) => (s.imagePullSecret.serviceAccounts = ['Bad Name']), /ServiceAccount name or "\*"/],
@@ -42,6 +42,9 @@ const cases: Array<[string, Mutate, RegExp]> = [
   ['bad whitelist CIDR', (s) => (s.network = { mode: 'Public', public: { natGateway: { id: 'nat-1' }, whitelist: { cidrs: ['10.0.0.0'] } } }), /IPv4 CIDR/],
   ['unknown deletionPolicy', (s) => (s.deletionPolicy = 'Orphan'), /Unsupported value: "Orphan"/],
   ['too many namespace names', (s) => (s.imagePullSecret.namespaces = { names: Array.from({ length: 513 }, (_, i) => `n${i}`) }), /must have at most 512 items|Too many/],
+  ['template label with the operator\'s managed-by key', (s) => (s.imagePullSecret.template = { metadata: { labels: { 'app.kubernetes.io/managed-by': 'me' } } }), /operator's own keys .* cannot be set in the template/],
+  ['template annotation under tcr.tke.dev/', (s) => (s.imagePullSecret.template = { metadata: { annotations: { 'tcr.tke.dev/server': 'x' } } }), /operator's own keys .* cannot be set in the template/],
+  ['unknown creationPolicy', (s) => (s.imagePullSecret.creationPolicy = 'Merge'), /Unsupported value: "Merge"/],
   ['string too long', (s) => (s.imagePullSecret.name = 'a'.repeat(254)), /may not be more than 253|Too long/],
 ];
 
@@ -63,8 +66,10 @@ describe('TcrAccess schema (real API server)', function () {
       credentials: { secretRef: { namespace: 'tcr-system', name: 'robot' } },
       imagePullSecret: {
         name: 'tcr-pull',
-        namespaces: { names: ['team-a'], selector: { matchLabels: { 'tcr-access': 'enabled' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] }, exclude: ['kube-system'] },
+        namespaces: { names: ['team-a'], selector: { matchLabels: { 'tcr-access': 'enabled' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] }, selectors: [{ matchLabels: { team: 'x' } }], exclude: ['kube-system'] },
         serviceAccounts: ['default', 'builder'],
+        creationPolicy: 'Adopt',
+        template: { metadata: { labels: { 'velero.io/exclude-from-backup': 'true' }, annotations: { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } } },
       },
       network: { mode: 'Public', public: { natGateway: { create: { vpcId: 'vpc-abc', subnetId: 'subnet-abc' } }, manageRoute: true, whitelist: { includeNatEips: true, cidrs: ['203.0.113.7/32'] } } },
       cloudCredentials: { secretRef: { namespace: 'tcr-system', name: 'tencentcloud' } },

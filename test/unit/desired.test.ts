@@ -14,6 +14,13 @@ import {
   matchesSelector,
   mergeServiceAccount,
   secretUpToDate,
+  adoptable,
+  adoptedSecret,
+  releasedSecret,
+  ADOPTED_ANNOTATION,
+  LAST_APPLIED_ANNOTATION,
+  type LiveSecret,
+  TEMPLATE_KEYS_ANNOTATION,
   selectedNamespaces,
   serviceAccountSelected,
   serviceAccountUpToDate,
@@ -102,6 +109,17 @@ describe('desired: isSelected / selectedNamespaces', () => {
     { name: 'kube-system named is selected', namespaces: { names: ['kube-system'], selector: {} }, ns: ns('kube-system'), want: true },
     { name: 'kube-system named and excluded is not', namespaces: { names: ['kube-system'], exclude: ['kube-system'] }, ns: ns('kube-system'), want: false },
     { name: 'a namespace merely starting with kube- is selected', namespaces: { selector: {} }, ns: ns('kube-flannel'), want: true },
+    { name: 'selectors are OR\'ed: second matches', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }, { matchLabels: { team: 'x' } }] }, ns: ns('team-b', { team: 'x' }), want: true },
+    { name: 'selectors are OR\'ed with selector', namespaces: { selector: { matchLabels: { env: 'prod' } }, selectors: [{ matchLabels: { team: 'x' } }] }, ns: ns('team-b', { env: 'prod' }), want: true },
+    { name: 'selectors: none matches', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }, { matchLabels: { team: 'x' } }] }, ns: ns('team-b', { env: 'dev' }), want: false },
+    { name: 'opt-out label beats selector', namespaces: { selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'opt-out label beats selectors', namespaces: { selectors: [{ matchLabels: { env: 'prod' } }] }, ns: ns('team-a', { env: 'prod', 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'opt-out label other than "true" is no opt-out', namespaces: { selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'false' }), want: true },
+    { name: 'names beat the opt-out label', namespaces: { names: ['team-a'], selector: {} }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: true },
+    { name: 'exclude beats names and the opt-out label', namespaces: { names: ['team-a'] , exclude: ['team-a'] }, ns: ns('team-a', { 'tcr.tke.dev/ignore': 'true' }), want: false },
+    { name: 'system namespace not matched by selector {}', namespaces: { selector: {} }, ns: ns('kube-system'), want: false },
+    { name: 'system namespace not matched by selectors', namespaces: { selectors: [{}] }, ns: ns('kube-node-lease'), want: false },
+    { name: 'system namespace selected by name', namespaces: { names: ['kube-public'], selector: {} }, ns: ns('kube-public'), want: true },
   ];
   for (const c of cases) {
     it(`isSelected: ${c.name}`, () => {
@@ -235,6 +253,116 @@ describe('desired: desiredSecret / secretUpToDate', () => {
       assert.equal(secretUpToDate(s, want), false);
     });
   }
+});
+
+describe('desired: Secret template metadata', () => {
+  const dcj = dockerConfigJson('demo.tencentcloudcr.com', { username: 'u', password: 'p' });
+  const withTemplate = (metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }) =>
+    desiredSecret(makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull', template: { metadata } } } }), 'team-a', 'demo.tencentcloudcr.com', dcj);
+
+  it('adds the template labels and annotations and records their keys', () => {
+    const want = withTemplate({ labels: { 'velero.io/exclude-from-backup': 'true' }, annotations: { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } });
+    assert.deepEqual(want.metadata.labels, { 'velero.io/exclude-from-backup': 'true', [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_LABEL]: 'prod' });
+    assert.deepEqual(want.metadata.annotations, {
+      'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+      [TEMPLATE_KEYS_ANNOTATION]: JSON.stringify({ labels: ['velero.io/exclude-from-backup'], annotations: ['argocd.argoproj.io/compare-options'] }),
+      'tcr.tke.dev/server': 'demo.tencentcloudcr.com',
+    });
+  });
+
+  it("never lets the template override the operator's own labels and annotations", () => {
+    const want = withTemplate({ labels: { [MANAGED_BY_LABEL]: 'someone', [ACCESS_LABEL]: 'other' }, annotations: { 'tcr.tke.dev/server': 'evil.example.com' } });
+    assert.equal(want.metadata.labels[MANAGED_BY_LABEL], MANAGED_BY_VALUE);
+    assert.equal(want.metadata.labels[ACCESS_LABEL], 'prod');
+    assert.equal(want.metadata.annotations['tcr.tke.dev/server'], 'demo.tencentcloudcr.com');
+  });
+
+  it('a key dropped from the template makes the Secret out of date (so it is rewritten without it)', () => {
+    const before = withTemplate({ labels: { a: '1', b: '2' } });
+    const after = withTemplate({ labels: { a: '1' } });
+    const none = desiredSecret(makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull' } } }), 'team-a', 'demo.tencentcloudcr.com', dcj);
+    const cached = (b: typeof before): CachedSecret => ({
+      metadata: { name: 'tcr-pull', namespace: 'team-a', uid: 's', resourceVersion: '1', labels: b.metadata.labels, annotations: b.metadata.annotations, ownerReferences: [{ uid: 'uid-prod-42', kind: 'TcrAccess', name: 'prod' }] },
+      type: DOCKERCONFIGJSON,
+      dataHash: dataHash(b.data),
+    });
+    assert.equal(secretUpToDate(cached(before), before), true);
+    assert.equal(secretUpToDate(cached(before), after), false);
+    assert.equal(secretUpToDate(cached(before), none), false);
+    assert.equal(secretUpToDate(cached(none), none), true);
+  });
+});
+
+describe('desired: adoption (creationPolicy Adopt)', () => {
+  const server = 'demo.tencentcloudcr.com';
+  const access = makeAccess({ name: 'prod', uid: 'uid-prod-42', spec: { imagePullSecret: { name: 'tcr-pull', creationPolicy: 'Adopt' } } });
+  const want = desiredSecret(access, 'team-a', server, dockerConfigJson(server, { username: 'new', password: 'new-pass' }));
+  const cfg = (o: unknown) => b64(JSON.stringify(o));
+  const auths = (s: { data?: Record<string, string> }) => (JSON.parse(Buffer.from(s.data![DOCKERCONFIG_KEY]!, 'base64').toString()) as { auths: Record<string, { username?: string }> }).auths;
+  const handMade = (entries: Record<string, unknown>, extra: Partial<LiveSecret['metadata']> = {}): LiveSecret => ({
+    metadata: { name: 'tcr-pull', namespace: 'team-a', uid: 's-1', resourceVersion: '5', labels: { app: 'mine' }, annotations: { [LAST_APPLIED_ANNOTATION]: '{"data":"old"}', note: 'x' }, ...extra },
+    type: DOCKERCONFIGJSON,
+    data: { [DOCKERCONFIG_KEY]: cfg({ auths: entries }) },
+  });
+
+  it('adoptable only with Adopt, a dockerconfigjson and no controller owner', () => {
+    assert.equal(adoptable(access, handMade({})), true);
+    assert.equal(adoptable(makeAccess({ spec: { imagePullSecret: { name: 'tcr-pull' } } }), handMade({})), false, 'Owner (default)');
+    assert.equal(adoptable(access, { ...handMade({}), type: 'Opaque' }), false);
+    assert.equal(adoptable(access, handMade({}, { ownerReferences: [{ apiVersion: 'tcr.tke.dev/v1alpha1', kind: 'TcrAccess', name: 'o', uid: 'other' }] })), false);
+    assert.equal(adoptable(access, handMade({}, { ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'x', uid: 'x', controller: true }] })), false);
+    assert.equal(adoptable(access, handMade({}, { deletionTimestamp: '2025-01-01T00:00:00Z' })), false);
+  });
+
+  it('adopting replaces the entry for our registry (every form of its address), keeps the others, drops last-applied', () => {
+    const live = handMade({ [`https://${server}/v2/`]: { username: 'old' }, [server]: { username: 'old' }, 'docker.io': { username: 'hub' } });
+    const out = adoptedSecret(live, want)!;
+    assert.deepEqual(Object.keys(auths(out)).sort(), ['demo.tencentcloudcr.com', 'docker.io']);
+    assert.equal(auths(out)[server]!.username, 'new');
+    assert.equal(auths(out)['docker.io']!.username, 'hub');
+    assert.equal(out.metadata.labels['app'], 'mine');
+    assert.equal(out.metadata.labels[ACCESS_LABEL], 'prod');
+    assert.equal(out.metadata.annotations[ADOPTED_ANNOTATION], 'true');
+    assert.equal(out.metadata.annotations['note'], 'x');
+    assert.equal(out.metadata.annotations[LAST_APPLIED_ANNOTATION], undefined);
+    assert.equal(out.metadata.resourceVersion, '5');
+    assert.deepEqual(out.metadata.ownerReferences.map((o) => o.uid), ['uid-prod-42']);
+    assert.doesNotMatch(JSON.stringify(out.metadata), /old/, 'nothing of the old credentials in metadata');
+  });
+
+  it('an unreadable .dockerconfigjson is not adopted', () => {
+    assert.equal(adoptedSecret({ ...handMade({}), data: { [DOCKERCONFIG_KEY]: b64('not json') } }, want), undefined);
+    assert.equal(adoptedSecret({ ...handMade({}), data: { [DOCKERCONFIG_KEY]: b64('{"auths":[1]}') } }, want), undefined);
+  });
+
+  it('re-adopting after a registry change drops the entry it wrote for the previous registry', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)!;
+    const moved = desiredSecret(access, 'team-a', 'other.tencentcloudcr.com', dockerConfigJson('other.tencentcloudcr.com', { username: 'n', password: 'p' }));
+    const again = adoptedSecret(adopted as unknown as LiveSecret, moved)!;
+    assert.deepEqual(Object.keys(auths(again)).sort(), ['docker.io', 'other.tencentcloudcr.com']);
+  });
+
+  it('released: only the other entries, none of our metadata; undefined when none remain', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)! as unknown as LiveSecret;
+    const back = releasedSecret(adopted, 'uid-prod-42')!;
+    assert.deepEqual(Object.keys(auths(back)), ['docker.io']);
+    assert.deepEqual(back.metadata.labels, { app: 'mine' });
+    assert.deepEqual(back.metadata.annotations, { note: 'x' });
+    assert.deepEqual(back.metadata.ownerReferences, []);
+    const alone = adoptedSecret(handMade({ [server]: { username: 'old' } }), want)! as unknown as LiveSecret;
+    assert.equal(releasedSecret(alone, 'uid-prod-42'), undefined);
+  });
+
+  it('secretUpToDate for an adopted Secret: current only while its data is what we saw and our entry is unchanged', () => {
+    const adopted = adoptedSecret(handMade({ 'docker.io': { username: 'hub' } }), want)!;
+    const cached: CachedSecret = { metadata: { ...adopted.metadata, uid: 's-1', resourceVersion: '6' }, type: DOCKERCONFIGJSON, dataHash: dataHash(adopted.data) };
+    const record = { dataHash: dataHash(adopted.data), entryHash: dataHash(want.data) };
+    assert.equal(secretUpToDate(cached, want, record), true);
+    assert.equal(secretUpToDate(cached, want, undefined), false, 'no record (after a restart): look once');
+    assert.equal(secretUpToDate({ ...cached, dataHash: 'edited' }, want, record), false);
+    const rotated = desiredSecret(access, 'team-a', server, dockerConfigJson(server, { username: 'new', password: 'rotated' }));
+    assert.equal(secretUpToDate(cached, rotated, record), false);
+  });
 });
 
 describe('desired: serviceAccountSelected', () => {

@@ -43,6 +43,12 @@ describe('tokens: tokenPlan', () => {
     assert.deepEqual([tokenPlan(longTerm('0m'), old, NOW, H).mint, tokenPlan(longTerm('0m'), old, NOW, H).rotation], [true, true]);
     assert.equal(tokenPlan(longTerm('48h'), fresh, NOW, H).tooShort, undefined);
   });
+  it('a rotation asked for now is treated exactly like a rotation that is due (temporary and long-term)', () => {
+    const fresh = tokenSecret('longterm', NOW, new Date(NOW.getTime() + 1000 * H));
+    assert.equal(tokenPlan(longTerm('720h'), fresh, NOW, H).mint, false);
+    assert.deepEqual([tokenPlan(longTerm('720h'), fresh, NOW, H, true).mint, tokenPlan(longTerm('720h'), fresh, NOW, H, true).rotation], [true, true], 'the rollout guard applies');
+    assert.equal(tokenPlan(temp, tokenSecret('temp', NOW, new Date(NOW.getTime() + H)), NOW, H, true).mint, true);
+  });
   it('a stored Secret without a value is minted again', () => {
     const s = tokenSecret('temp', NOW, new Date(NOW.getTime() + H));
     s.data.password = '';

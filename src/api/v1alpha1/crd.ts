@@ -30,8 +30,11 @@ export function crdObject() {
             { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
             { name: 'Secrets', type: 'integer', jsonPath: '.status.secrets.ready', description: 'Namespaces with an up-to-date Secret' },
             { name: 'Desired', type: 'integer', jsonPath: '.status.secrets.desired', description: 'Selected namespaces' },
-            { name: 'Network', type: 'string', jsonPath: '.spec.network.mode' },
+            { name: 'Network', type: 'string', jsonPath: '.status.network.mode', description: 'Network mode in effect (status, not spec)' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            { name: 'Server', type: 'string', jsonPath: '.status.server', priority: 1, description: 'Registry address the Secrets are rendered for' },
+            { name: 'Expires', type: 'string', format: 'date-time', jsonPath: '.status.credentials.expiresAt', priority: 1, description: 'When the current instance token expires' },
+            { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
           ],
           schema: {
             openAPIV3Schema: {

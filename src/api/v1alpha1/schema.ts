@@ -161,15 +161,33 @@ export const NamespaceSelection = Type.Object(
   {
     names: Type.Optional(Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces selected by name.' })),
     selector: Type.Optional(LabelSelector),
+    selectors: Type.Optional(
+      Type.Array(LabelSelector, { maxItems: 16, description: 'More label selectors, OR\'ed with selector: a namespace matching any of them is selected.' }),
+    ),
     exclude: Type.Optional(
       Type.Array(NamespaceName('A namespace name.'), { maxItems: 512, 'x-kubernetes-list-type': 'set', description: 'Namespaces never selected, even when named or matched.' }),
     ),
   },
   {
-    description: 'The namespaces that get the Secret: names ∪ selector, minus exclude; a selector never selects kube-system, kube-public or kube-node-lease (name them to select them).',
-    ...rules({ rule: 'has(self.names) || has(self.selector)', message: 'select namespaces with names, selector, or both (selector: {} selects every namespace)' }),
+    description:
+      'The namespaces that get the Secret. Selected iff not in exclude AND (in names OR (matched by selector or any of selectors AND not kube-system, kube-public or kube-node-lease AND not labelled tcr.tke.dev/ignore=true)).',
+    ...rules({
+      rule: 'has(self.names) || has(self.selector) || has(self.selectors)',
+      message: 'select namespaces with names, selector or selectors (selector: {} selects every namespace)',
+    }),
   },
 );
+
+/** Keys the operator sets on its Secrets itself; a template cannot set or override them. */
+const RESERVED_KEY_RULE = "self.all(k, !k.startsWith('tcr.tke.dev/') && k != 'app.kubernetes.io/managed-by')";
+const MetadataMap = (description: string, maxValue: number) =>
+  Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    description,
+    additionalProperties: { type: 'string', maxLength: maxValue },
+    maxProperties: 32,
+    ...rules({ rule: RESERVED_KEY_RULE, message: 'the operator\'s own keys (app.kubernetes.io/managed-by, tcr.tke.dev/*) cannot be set in the template' }),
+  });
 
 export const ImagePullSecret = Type.Object(
   {
@@ -188,6 +206,25 @@ export const ImagePullSecret = Type.Object(
           description: 'ServiceAccounts whose imagePullSecrets get the Secret; ["*"] means every ServiceAccount; [] none. Default ["default"].',
           ...rules({ rule: "!self.exists(s, s == '*') || size(self) == 1", message: '"*" selects every ServiceAccount and cannot be combined with names' }),
         },
+      ),
+    ),
+    creationPolicy: Type.Optional(
+      Enum(['Owner', 'Adopt'] as const, {
+        description:
+          'Owner (default): a Secret of that name the operator did not create is a conflict and left alone. Adopt: take over such a kubernetes.io/dockerconfigjson Secret, keeping its entries for other registries; on removal only those are left (or the Secret is deleted when none remain).',
+      }),
+    ),
+    template: Type.Optional(
+      Type.Object(
+        {
+          metadata: Type.Optional(
+            Type.Object({
+              labels: Type.Optional(MetadataMap('Labels added to every Secret.', 63)),
+              annotations: Type.Optional(MetadataMap('Annotations added to every Secret.', 4096)),
+            }),
+          ),
+        },
+        { description: 'Extra metadata of the Secrets (e.g. Velero, Kyverno, Argo CD IgnoreExtraneous). The operator\'s own keys cannot be set here.' },
       ),
     ),
   },
@@ -388,6 +425,7 @@ export const CredentialsStatus = Type.Object({
 
 export const TcrAccessStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+  lastForceSync: Type.Optional(Str(256, 'The last tcr.tke.dev/force-sync annotation value handled (everything was re-checked for it).')),
   conditions: Type.Optional(
     Type.Array(Condition, { maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
   ),

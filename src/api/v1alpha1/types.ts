@@ -37,6 +37,11 @@ export interface TcrAccess {
   status?: TcrAccessStatus;
 }
 
+/** Set to a new value (e.g. a timestamp) to re-check everything now: Secrets, the cloud step, the probe. */
+export const ForceSyncAnnotation = 'tcr.tke.dev/force-sync';
+/** Set to a new value to mint a new instance token now (through the same guard as scheduled rotation). */
+export const RotateAnnotation = 'tcr.tke.dev/rotate';
+
 /** Defaults the API server does not apply (kept out of the schema so Argo CD diffs stay clean). */
 export const Defaults = {
   serviceAccounts: ['default'],

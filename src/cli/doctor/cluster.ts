@@ -98,18 +98,24 @@ export async function readPod(client: KubeClient, namespace: string, name: strin
   }
 }
 
-/** Every Pod of a namespace (paged); a missing namespace is a usage error (one that may not be read is tried anyway). */
-export async function listPods(client: KubeClient, ns: string): Promise<PodObj[]> {
-  try {
-    await client.get(`/api/v1/namespaces/${enc(ns)}`);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) throw new UsageError(`namespace "${ns}" not found`);
-    if (!(e instanceof ApiError && e.status === 403)) throw e;
+/**
+ * Every Pod of a namespace, or of all namespaces when `ns` is undefined (paged); a missing namespace is a usage
+ * error (one that may not be read is tried anyway).
+ */
+export async function listPods(client: KubeClient, ns: string | undefined): Promise<PodObj[]> {
+  if (ns !== undefined) {
+    try {
+      await client.get(`/api/v1/namespaces/${enc(ns)}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) throw new UsageError(`namespace "${ns}" not found`);
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+    }
   }
   const pods: PodObj[] = [];
   let cont: string | undefined;
+  const path = ns === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${enc(ns)}/pods`;
   do {
-    const page = await client.get<{ items?: PodObj[]; metadata?: { continue?: string } }>(`/api/v1/namespaces/${enc(ns)}/pods`, { limit: 500, continue: cont });
+    const page = await client.get<{ items?: PodObj[]; metadata?: { continue?: string } }>(path, { limit: 500, continue: cont });
     pods.push(...(page.items ?? []));
     cont = page.metadata?.continue || undefined;
   } while (cont);

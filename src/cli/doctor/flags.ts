@@ -27,7 +27,7 @@ export interface DoctorFlags extends ClusterFlags {
   registry?: string;
   networkMode?: NetworkMode;
   tcraccess?: string;
-  output: 'text' | 'json';
+  output: 'text' | 'json' | 'yaml';
   probe?: boolean;
   plainHttp?: boolean;
   insecureSkipVerify?: boolean;

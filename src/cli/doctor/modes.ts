@@ -62,21 +62,23 @@ export async function runPod(name: string, namespace: string | undefined, flags:
   }
 }
 
-/** `doctor namespace`: every Pod of the namespace that waits on a pull (or has not started). */
-export async function runNamespace(ns: string, flags: DoctorFlags, setup: ProbeSetup | undefined): Promise<Report> {
-  const { client } = await connect(flags);
+/** `doctor namespace`: every Pod of the namespace (its name, else the kubeconfig context's; or of all namespaces) that waits on a pull (or has not started). */
+export async function runNamespace(target: { all: true } | { all?: false; namespace?: string }, flags: DoctorFlags, setup: ProbeSetup | undefined): Promise<Report> {
+  const { client, namespace: defaultNs } = await connect(flags);
+  const ns = target.all ? undefined : (target.namespace ?? defaultNs);
   try {
     const info = await contextFor(flags, client);
     const pods = await listPods(client, ns);
     const findings: Finding[] = [];
-    for (const pod of pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    for (const pod of pods.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))) {
       const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
       const pulling = statuses.some((s) => PULL_WAITING_REASONS.has(s.state?.waiting?.reason ?? ''));
       const unstarted = (pod.status?.phase ?? 'Pending') === 'Pending' && (pod.status?.containerStatuses ?? []).length === 0;
       if (!pulling && !unstarted) continue;
-      findings.push(...diagnosePod(pod, await podEvents(client, ns, pod.metadata.name), info.choose));
+      findings.push(...diagnosePod(pod, await podEvents(client, pod.metadata.namespace ?? ns ?? '', pod.metadata.name), info.choose));
     }
-    const report: Report = { scope: { kind: 'namespace', namespace: ns, podsChecked: pods.length }, healthy: findings.length === 0, findings, notes: notesFor(findings) };
+    const scope: Report['scope'] = ns === undefined ? { kind: 'allNamespaces', podsChecked: pods.length } : { kind: 'namespace', namespace: ns, podsChecked: pods.length };
+    const report: Report = { scope, healthy: findings.length === 0, findings, notes: notesFor(findings) };
     return withProbe(report, setup ? await runProbe(flags, setup, info, findings, client) : undefined);
   } finally {
     await client.close();

@@ -1,5 +1,6 @@
 // Rendering of the doctor's report: the text output (findings, notes, the probe block) and JSON, with every
 // secret the command knows of scrubbed from either.
+import { stringify } from 'yaml';
 import type { Cause } from '../../diagnostics/classify.ts';
 import type { ProbeReport, Report } from './report.ts';
 
@@ -36,11 +37,17 @@ function wrap(text: string, width: number, indent: string): string {
 export function renderText(r: Report): string {
   const out: string[] = [];
   const scope =
-    r.scope.kind === 'pod' ? `pod ${r.scope.namespace}/${r.scope.pod}` : r.scope.kind === 'namespace' ? `namespace ${r.scope.namespace} (${r.scope.podsChecked} pods checked)` : 'message';
+    r.scope.kind === 'pod'
+      ? `pod ${r.scope.namespace}/${r.scope.pod}`
+      : r.scope.kind === 'namespace'
+        ? `namespace ${r.scope.namespace} (${r.scope.podsChecked} pods checked)`
+        : r.scope.kind === 'allNamespaces'
+          ? `all namespaces (${r.scope.podsChecked} pods checked)`
+          : 'message';
   if (r.scope.kind === 'probe') {
     out.push(`tcr-access doctor --probe: ${r.probe?.problem ? 'the probe found a problem' : 'the probe found no problem'}`);
   } else if (r.findings.length === 0) {
-    out.push(r.scope.kind === 'pod' ? `OK: pod ${r.scope.namespace}/${r.scope.pod} has no image-pull problem.` : r.scope.kind === 'namespace' ? `OK: no pod in ${scope} has an image-pull problem.` : 'OK: nothing to diagnose.');
+    out.push(r.scope.kind === 'pod' ? `OK: pod ${r.scope.namespace}/${r.scope.pod} has no image-pull problem.` : r.scope.kind === 'namespace' || r.scope.kind === 'allNamespaces' ? `OK: no pod in ${scope} has an image-pull problem.` : 'OK: nothing to diagnose.');
   } else {
     out.push(`tcr-access doctor: ${r.findings.length} image-pull problem(s) in ${scope}`);
   }
@@ -104,8 +111,8 @@ function scrub(s: string, secrets: readonly string[]): string {
   return [...new Set(secrets.filter(Boolean))].sort((a, b) => b.length - a.length).reduce((acc, sec) => acc.split(sec).join('[redacted]'), s);
 }
 
-/** The report as printed: JSON or text, secrets scrubbed. */
-export function renderReport(report: Report, output: 'text' | 'json', secrets: readonly string[]): string {
-  const text = output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report);
+/** The report as printed: text, JSON or YAML (the same fields), secrets scrubbed. */
+export function renderReport(report: Report, output: 'text' | 'json' | 'yaml', secrets: readonly string[]): string {
+  const text = output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : output === 'yaml' ? stringify(JSON.parse(JSON.stringify(report)) as unknown, { lineWidth: 0 }) : renderText(report);
   return scrub(text, secrets);
 }

@@ -51,7 +51,7 @@ export interface ProbeReport extends ProbeResult {
 }
 
 export interface Report {
-  scope: { kind: 'message' } | { kind: 'pod'; namespace: string; pod: string } | { kind: 'namespace'; namespace: string; podsChecked: number } | { kind: 'probe' };
+  scope: { kind: 'message' } | { kind: 'pod'; namespace: string; pod: string } | { kind: 'namespace'; namespace: string; podsChecked: number } | { kind: 'allNamespaces'; podsChecked: number } | { kind: 'probe' };
   /** Nothing wrong: no finding, and (with --probe) no problem found by the probe. */
   healthy: boolean;
   findings: Finding[];

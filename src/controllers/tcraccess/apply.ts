@@ -4,11 +4,28 @@
 import type { Logger } from 'winston';
 import { ConditionType } from '../../api/v1alpha1/conditions.ts';
 import { ApiVersion, Kind, type TcrAccess, type TcrAccessStatus } from '../../api/v1alpha1/types.ts';
-import { isAlreadyExists, isNotFound } from '../../k8s/client.ts';
+import { ApiError, isAlreadyExists, isNotFound } from '../../k8s/client.ts';
 import { transitions } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import type { Deps } from './deps.ts';
-import { FINALIZER, mergeServiceAccount, ownerUid, SA_ANNOTATION, saTarget, secretUpToDate, type CachedServiceAccount, type SecretBody } from './desired.ts';
+import {
+  adoptable,
+  adoptedSecret,
+  dataHash,
+  DOCKERCONFIG_KEY,
+  FINALIZER,
+  isAdopted,
+  mergeServiceAccount,
+  ownerUid,
+  releasedSecret,
+  SA_ANNOTATION,
+  saTarget,
+  secretUpToDate,
+  type CachedSecret,
+  type CachedServiceAccount,
+  type LiveSecret,
+  type SecretBody,
+} from './desired.ts';
 import type { NetworkStatus } from './network.ts';
 import { sameStatus } from './status.ts';
 import type { TokenSecretBody } from './tokens.ts';
@@ -26,7 +43,10 @@ export async function write<T>(d: Deps, resource: string, verb: string, fn: () =
   return fn();
 }
 
-/** Ensures the Secret in `ns`; returns ok=true when it is ours and current, ok=false on a conflict. */
+/**
+ * Ensures the Secret in `ns`; returns ok=true when it is ours and current, ok=false on a conflict. A Secret of
+ * that name that is not in the cache (no operator label) is read by one GET of that name, never by a watch.
+ */
 export async function ensureSecret(access: TcrAccess, ns: string, want: SecretBody, d: Deps, log: Logger): Promise<{ ok: boolean; changed: boolean }> {
   const name = want.metadata.name;
   const body: SecretBody = { ...want, metadata: { ...want.metadata, namespace: ns } };
@@ -48,38 +68,81 @@ export async function ensureSecret(access: TcrAccess, ns: string, want: SecretBo
     d.caches.secrets.assume(updated);
     log.info('Updated Secret', { namespace: ns, secret: name });
   };
+  const conflict = { ok: false, changed: false };
+  let live: LiveSecret | undefined;
   if (cached) {
-    if (ownerUid(cached) !== uid) return { ok: false, changed: false };
-    if (secretUpToDate(cached, body)) return { ok: true, changed: false };
-    await replace(cached.metadata.resourceVersion, cached.type, cached.metadata.uid);
-    return { ok: true, changed: true };
+    const mine = ownerUid(cached) === uid;
+    if (!mine && !adoptable(access, cached)) return conflict;
+    if (mine && secretUpToDate(cached, body, d.state.adopted.get(`${ns}/${name}`))) return { ok: true, changed: false };
+    if (mine && !isAdopted(cached)) {
+      await replace(cached.metadata.resourceVersion, cached.type, cached.metadata.uid);
+      return { ok: true, changed: true };
+    }
+    live = await d.client.get<LiveSecret>(secretPath(ns, name));
+  } else {
+    try {
+      const created = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(secretPath(ns), body));
+      d.caches.secrets.assume(created);
+      log.info('Created Secret', { namespace: ns, secret: name });
+      return { ok: true, changed: true };
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    // A Secret of that name exists without our label: ours (label removed by someone), one to adopt, or not ours.
+    live = await d.client.get<LiveSecret>(secretPath(ns, name));
+    if (ownerUid(live) === uid && !isAdopted(live)) {
+      await replace(live.metadata.resourceVersion, live.type, live.metadata.uid);
+      return { ok: true, changed: true };
+    }
   }
-  try {
-    const created = await write(d, 'secrets', 'create', () => d.client.create<KubeObject>(secretPath(ns), body));
-    d.caches.secrets.assume(created);
-    log.info('Created Secret', { namespace: ns, secret: name });
-    return { ok: true, changed: true };
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-  }
-  // A Secret of that name exists without our label: ours (label removed by someone) or not ours at all.
-  const existing = await d.client.get<{ metadata: { resourceVersion: string; uid: string; ownerReferences?: Array<{ uid: string; kind: string }> }; type?: string }>(
-    secretPath(ns, name),
-  );
-  if (ownerUid(existing) !== uid) return { ok: false, changed: false };
-  await replace(existing.metadata.resourceVersion, existing.type, existing.metadata.uid);
-  return { ok: true, changed: true };
+  if (ownerUid(live) !== uid && !adoptable(access, live)) return conflict;
+  return (await writeAdopted(live, body, d, log)) ? { ok: true, changed: true } : { ok: true, changed: false };
 }
 
-/** Deletes one of our Secrets (precondition: its UID); already gone is fine. */
-export async function deleteOwnedSecret(s: { metadata: { namespace: string; name: string; uid: string } }, d: Deps, log: Logger): Promise<void> {
+/**
+ * Writes an adopted Secret (first adoption, or ours changed): our entry merged into its other registries' entries.
+ * Records what it saw, so the cache alone tells when it is current again. Returns true when it wrote.
+ */
+async function writeAdopted(live: LiveSecret, want: SecretBody, d: Deps, log: Logger): Promise<boolean> {
+  const key = `${live.metadata.namespace}/${live.metadata.name}`;
+  const body = adoptedSecret(live, want);
+  if (!body) throw new ApiError(422, 'Invalid', `Secret ${key}: its ${DOCKERCONFIG_KEY} is not a docker config; not adopting it`);
+  const record = { dataHash: dataHash(body.data), entryHash: dataHash(want.data) };
+  const first = !isAdopted(live);
+  if (!first && dataHash(live.data) === record.dataHash && secretUpToDate({ ...live, dataHash: record.dataHash } as CachedSecret, want, record)) {
+    d.state.adopted.set(key, record);
+    d.caches.secrets.assume(live as unknown as KubeObject);
+    return false;
+  }
+  const updated = await write(d, 'secrets', 'update', () => d.client.replace<KubeObject>(secretPath(live.metadata.namespace, live.metadata.name), body));
+  d.state.adopted.set(key, record);
+  d.caches.secrets.assume(updated);
+  log.info(first ? 'Adopted Secret (its other registries\' entries kept)' : 'Updated adopted Secret', { namespace: live.metadata.namespace, secret: live.metadata.name });
+  return true;
+}
+
+/**
+ * Deletes one of our Secrets (precondition: its UID); already gone is fine. An adopted Secret that still
+ * holds other registries' entries is handed back with only those instead.
+ */
+export async function deleteOwnedSecret(s: { metadata: { namespace: string; name: string; uid: string; annotations?: Record<string, string> } }, d: Deps, log: Logger): Promise<void> {
+  const { namespace, name, uid } = s.metadata;
+  const key = `${namespace}/${name}`;
   try {
-    await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(s.metadata.namespace, s.metadata.name), { uid: s.metadata.uid }));
-    log.info('Deleted Secret', { namespace: s.metadata.namespace, secret: s.metadata.name });
+    const live = isAdopted(s) ? await d.client.get<LiveSecret>(secretPath(namespace, name)) : undefined;
+    const kept = live && live.metadata.uid === uid ? releasedSecret(live, ownerUid(live) ?? '') : undefined;
+    if (kept) {
+      await write(d, 'secrets', 'update', () => d.client.replace(secretPath(namespace, name), kept));
+      log.info('Released adopted Secret: only the other registries\' entries are left', { namespace, secret: name });
+    } else {
+      await write(d, 'secrets', 'delete', () => d.client.delete(secretPath(namespace, name), { uid }));
+      log.info('Deleted Secret', { namespace, secret: name });
+    }
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
-  d.caches.secrets.assumeDeleted(`${s.metadata.namespace}/${s.metadata.name}`);
+  d.state.adopted.delete(key);
+  d.caches.secrets.assumeDeleted(key);
 }
 
 /** Applies this TcrAccess's entry to every ServiceAccount of the namespace. */

@@ -3,7 +3,7 @@
 // call the cloud. Cloud errors become precise conditions, never a silent success.
 import type { Logger } from 'winston';
 import { ConditionType, Reason } from '../../api/v1alpha1/conditions.ts';
-import { Defaults, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import { Defaults, RotateAnnotation, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import type { CloudCredentialSource, Instance, TencentCloud } from '../../cloud/tencent/port.ts';
 import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
@@ -12,12 +12,15 @@ import type { Deps } from './deps.ts';
 import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, instanceDomains, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
-import { ensureToken, tokenSecretName } from './tokens.ts';
+import { ensureToken, tokenSecretName, type TokenSecretBody } from './tokens.ts';
 import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, isOurs, LONG_TERM_TOKENS_ANNOTATION, markerPredicate, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef, type Ours } from './marker.ts';
 
 // What this TcrAccess created in the cloud carries its marker (marker.ts: ≤ 60 characters, a hash of cluster
 // and UID); `isOurs` also recognises the format of earlier versions.
 export { cloudMarker, CLOUD_TAG_KEY, isOurMarker } from './marker.ts';
+
+/** On the token Secret: the tcr.tke.dev/rotate value that was pending when it was minted (that request is done). */
+export const ROTATE_HANDLED_ANNOTATION = 'tcr.tke.dev/rotate-handled';
 
 /** The spec uses the cloud, or the TcrAccess still owns cloud resources (recorded instance) to clean up. */
 export const needsCloud = (a: TcrAccess): boolean =>
@@ -207,7 +210,12 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
       const longTerm = access.spec.credentials.instanceToken.type === 'LongTerm';
       if (longTerm && access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] !== 'true') await a.recordLongTermTokens();
       const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurs(ours, t)).map((t) => t.id)) : undefined;
-      const t = await ensureToken({ cloud, access, marker, current, store: (b) => storeTokenSecret(b, d), rolledOut: a.rolledOut, minRotationMs: d.opts.minRotationMs, now, ...(liveTokenIds ? { liveTokenIds } : {}) });
+      // A rotation asked for by annotation is pending until a token minted after it is stored (marked on the token Secret).
+      const requested = access.metadata.annotations?.[RotateAnnotation];
+      const rotateNow = requested !== undefined && current?.metadata.annotations?.[ROTATE_HANDLED_ANNOTATION] !== requested;
+      const store = (b: TokenSecretBody) =>
+        storeTokenSecret(requested === undefined ? b : { ...b, metadata: { ...b.metadata, annotations: { ...b.metadata.annotations, [ROTATE_HANDLED_ANNOTATION]: requested } } }, d);
+      const t = await ensureToken({ cloud, access, marker, current, store, rolledOut: a.rolledOut, minRotationMs: d.opts.minRotationMs, rotateNow, now, ...(liveTokenIds ? { liveTokenIds } : {}) });
       obs.credentialsStatus = t.status;
       if (t.condition) obs.credentials = t.condition;
       later(t.requeueAfterMs);

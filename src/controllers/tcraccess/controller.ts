@@ -11,7 +11,7 @@ import { WorkQueue } from '../../k8s/queue.ts';
 import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { SourceSecret } from './credentials.ts';
 import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } from './deps.ts';
-import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
+import { dataHash, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
@@ -33,6 +33,13 @@ const toNamespace = (o: KubeObject): NamespaceMeta & KubeObject => {
   };
 };
 
+/** kubectl apply's copy of a Secret manifest holds its data: never cached. */
+const withoutLastApplied = (a: Record<string, string> | undefined): Record<string, string> | undefined => {
+  if (!a || !(LAST_APPLIED_ANNOTATION in a)) return a;
+  const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = a;
+  return rest;
+};
+
 const toSecret = (o: KubeObject): CachedSecret & KubeObject => {
   const r = o as Raw;
   const m = r.metadata;
@@ -43,7 +50,7 @@ const toSecret = (o: KubeObject): CachedSecret & KubeObject => {
       uid: m['uid'] as string,
       resourceVersion: m['resourceVersion'] as string,
       labels: m['labels'] as Record<string, string> | undefined,
-      annotations: m['annotations'] as Record<string, string> | undefined,
+      annotations: withoutLastApplied(m['annotations'] as Record<string, string> | undefined),
       ownerReferences: m['ownerReferences'] as CachedSecret['metadata']['ownerReferences'],
       deletionTimestamp: m['deletionTimestamp'] as string | undefined,
     },
@@ -113,7 +120,7 @@ export class TcrAccessController {
       client,
       caches: this.caches,
       queue: this.queue,
-      state: { conflicts: new Map(), failures: new Map(), cloud: new Map(), pullWrittenAt: new Map(), pullEventsSent: new Set(), probes: new Map() },
+      state: { conflicts: new Map(), failures: new Map(), cloud: new Map(), pullWrittenAt: new Map(), pullEventsSent: new Set(), probes: new Map(), adopted: new Map() },
       cloud: p.cloud,
       logger,
       metrics,

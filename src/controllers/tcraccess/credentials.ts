@@ -1,10 +1,10 @@
 // Resolving registry credentials from their source (pure). Never puts secret material in a message.
 import { Reason, type ReasonName } from '../../api/v1alpha1/conditions.ts';
 import { Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
-import { DOCKERCONFIG_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type RegistryAuth } from './desired.ts';
+import { DOCKERCONFIG_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, registryKeys, type RegistryAuth } from './desired.ts';
 
 export interface SourceSecret {
-  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string }> };
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string }> };
   type?: string;
   data?: Record<string, string>;
 }
@@ -25,11 +25,6 @@ export function operatorMade(s: SourceSecret): boolean {
 const ROLE_LABEL = 'tcr.tke.dev/role';
 
 const decode = (b64: string | undefined): string | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8'));
-
-/** Host[:port] forms a docker config may use for the same registry. */
-function serverKeys(server: string): string[] {
-  return [server, `https://${server}`, `http://${server}`, `https://${server}/`, `${server}/`, `https://${server}/v1/`, `https://${server}/v2/`];
-}
 
 /**
  * Registry credentials from their source: the `secretRef` Secret, or — for `instanceToken` — the token
@@ -94,7 +89,7 @@ export function resolveCredentials(
     } catch {
       return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name}: ${DOCKERCONFIG_KEY} is not valid JSON` };
     }
-    const key = serverKeys(server).find((k) => auths[k]);
+    const key = registryKeys(server).find((k) => auths[k]);
     if (!key) {
       const hosts = Object.keys(auths).sort().slice(0, 5).join(', ') || 'none';
       return { ok: false, reason: Reason.SourceSecretInvalid, message: `Secret ${ref.namespace}/${ref.name} has no ${DOCKERCONFIG_KEY} entry for ${server} (entries: ${hosts})` };

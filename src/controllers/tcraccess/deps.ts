@@ -11,7 +11,7 @@ import type { CloudObservation } from './observation.ts';
 import type { SourceSecret } from './credentials.ts';
 import type { PendingPod, PullEvent } from './pulls.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
-import type { CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
+import type { AdoptedRecord, CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
 
 export interface ControllerOptions {
   /** Namespaces whose Secrets may be credential sources (the operator's own first). */
@@ -60,6 +60,8 @@ export interface State {
   pullWrittenAt: Map<string, number>;
   /** Warning Events already recorded, as `<podUid>/<cause>`. */
   pullEventsSent: Set<string>;
+  /** Adopted Secrets (`<ns>/<name>`): the data last seen and our entry in it (rebuilt by one GET after a restart). */
+  adopted: Map<string, AdoptedRecord>;
   /** Last live probe per TcrAccess and when to probe again. */
   probes: Map<string, { generation: number; nextAt: number; conditions: ConditionInput[] }>;
 }

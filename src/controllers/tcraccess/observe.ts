@@ -52,7 +52,7 @@ export function namespaceInSync(access: TcrAccess, ns: string, selected: boolean
   let secretOk = false;
   if (selected && want) {
     const cur = d.caches.secrets.get(`${ns}/${name}`);
-    if (!cur || !secretUpToDate(cur, want)) return false;
+    if (!cur || !secretUpToDate(cur, want, d.state.adopted.get(`${ns}/${name}`))) return false;
     secretOk = true;
   } else if (!want) secretOk = keepsExistingSecret(access, ns, selected, d);
   return d.caches.serviceAccounts.inNamespace(ns).every((sa) => serviceAccountUpToDate(sa, access.metadata.name, saTarget(access, sa, secretOk)));

@@ -2,7 +2,7 @@
 // namespace keys, see namespace.ts), the cloud step, diagnostics and status. Cheap: it reads caches only and
 // writes status only when it changed. The walk goes one way: observe → desired → apply → status.
 import type { Logger } from 'winston';
-import { ApiVersion, Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
+import { ApiVersion, ForceSyncAnnotation, Kind, RotateAnnotation, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import { specProblem } from '../../api/v1alpha1/validate.ts';
 import { addFinalizer, setAnnotation, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
 import { CLOUD_INSTANCE_ANNOTATION, LONG_TERM_TOKENS_ANNOTATION } from './marker.ts';
@@ -33,6 +33,16 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
   let desired = desiredFor(access, d);
   // A new generation is checked in full, like the periodic resync: known conflicts are looked at again.
   if (access.status?.observedGeneration !== access.metadata.generation) full = true;
+  // tcr.tke.dev/force-sync with a value not handled yet (status.lastForceSync): every namespace, the cloud
+  // step and the probe are checked again now; the value is recorded in status, so it happens once per value.
+  const forceSync = access.metadata.annotations?.[ForceSyncAnnotation]?.slice(0, 256);
+  const forced = forceSync !== undefined && forceSync !== access.status?.lastForceSync;
+  if (forced) {
+    full = true;
+    d.state.probes.delete(name);
+    d.state.pullWrittenAt.delete(name);
+    log.info('Force sync requested: checking everything again', { value: forceSync });
+  }
   const conflicts = d.state.conflicts.get(name) ?? new Set<string>();
   const failures = d.state.failures.get(name) ?? new Map<string, string>();
   let desiredCount = 0;
@@ -56,7 +66,9 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
       if (selected && desired.secret) ready++;
       failures.delete(nsName);
       if (!selected || !conflicts.has(nsName) || full) conflicts.delete(nsName);
-      continue;
+      if (!(forced && selected)) continue;
+      // forced: an adopted Secret is read again too
+      d.state.adopted.delete(`${nsName}/${access.spec.imagePullSecret.name}`);
     }
     if (selected && !conflicts.has(nsName) && !failures.has(nsName)) pending++;
     // Known conflicts are retried on the periodic resync only, so a quiet cluster stays quiet.
@@ -77,8 +89,9 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     const inputs = [
       cref ? d.caches.sources.get(cref.namespace)?.get(`${cref.namespace}/${cref.name}`)?.metadata.resourceVersion : '',
       d.caches.sources.get(opNs)?.get(`${opNs}/${tokenSecretName(access.metadata.name)}`)?.metadata.resourceVersion,
+      access.metadata.annotations?.[RotateAnnotation],
     ].join('|');
-    if (!cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || cloud.inputs !== inputs || now >= cloud.nextAt) {
+    if (forced || !cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || cloud.inputs !== inputs || now >= cloud.nextAt) {
       const before = JSON.stringify([cloud?.server, cloud?.credentialsStatus]);
       let current: TcrAccess = access;
       cloud = await runCloud({
@@ -133,6 +146,7 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     },
     d.now().toISOString(),
   );
+  if (forceSync !== undefined) status.lastForceSync = forceSync;
   let managed = 0;
   for (const s of d.caches.secrets.values()) if (s.metadata.labels?.[ACCESS_LABEL] === name && s.metadata.labels?.[TOKEN_ROLE_LABEL] !== TOKEN_ROLE) managed++;
   d.metrics.secretsManaged.set({ tcraccess: name }, managed);

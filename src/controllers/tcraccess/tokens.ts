@@ -54,6 +54,8 @@ export interface TokenContext {
   minRotationMs: number;
   /** IDs of the long-term tokens that exist in the cloud now (a stored token not among them was revoked). */
   liveTokenIds?: ReadonlySet<string>;
+  /** A rotation was asked for (annotation tcr.tke.dev/rotate): treated exactly like a rotation that is due. */
+  rotateNow?: boolean;
   now: Date;
 }
 
@@ -101,11 +103,12 @@ export function rotationPeriod(access: TcrAccess, minRotationMs: number): { ms: 
 }
 
 /** Pure: does the stored token need replacing now, and when to look again? */
-export function tokenPlan(access: TcrAccess, current: SourceSecret | undefined, now: Date, minRotationMs = DEFAULT_MIN_ROTATION_MS): TokenPlan {
+export function tokenPlan(access: TcrAccess, current: SourceSecret | undefined, now: Date, minRotationMs = DEFAULT_MIN_ROTATION_MS, rotateNow = false): TokenPlan {
   const spec = access.spec.credentials.instanceToken!;
   const type = spec.type === 'LongTerm' ? 'longterm' : 'temp';
   const hasValue = !!current?.data?.['username'] && !!current.data['password'];
   if (!current || !hasValue || ann(current, ANN_TOKEN_TYPE) !== type) return { mint: true, reason: 'no token stored yet', nextCheckMs: 0 };
+  if (rotateNow) return { mint: true, reason: 'rotation requested', nextCheckMs: 0 };
   const expiresAt = Date.parse(ann(current, ANN_EXPIRES_AT) ?? '');
   const issuedAt = Date.parse(ann(current, ANN_ISSUED_AT) ?? '');
   if (type === 'temp') {
@@ -130,7 +133,7 @@ export async function ensureToken(ctx: TokenContext): Promise<TokenOutcome> {
   const storedId = ann(ctx.current, ANN_TOKEN_ID);
   // a stored long-term token that no longer exists in the cloud (revoked after a switch, by hand) is no token
   const revoked = type === 'longterm' && !!storedId && !!ctx.liveTokenIds && !ctx.liveTokenIds.has(storedId);
-  const plan = revoked ? { mint: true, reason: 'the stored token was revoked', nextCheckMs: 0 } : tokenPlan(access, ctx.current, now, ctx.minRotationMs);
+  const plan = revoked ? { mint: true, reason: 'the stored token was revoked', nextCheckMs: 0 } : tokenPlan(access, ctx.current, now, ctx.minRotationMs, ctx.rotateNow);
   let currentId = storedId;
   let expiresAtMs = Date.parse(ann(ctx.current, ANN_EXPIRES_AT) ?? '');
   let issuedAt = ann(ctx.current, ANN_ISSUED_AT);

@@ -1,6 +1,7 @@
 // `tcr-access doctor`: the CLI as a child process (exit codes, JSON, text), and its pure Pod logic.
 import { runCli, type Run } from '../../support/cli.ts';
 import assert from 'node:assert/strict';
+import { parse as parseYaml } from 'yaml';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,12 @@ describe('doctor CLI (child process)', function () {
     assert.deepEqual(f.context, { source: 'flags', registryHost: 'prod.tencentcloudcr.com', networkMode: 'Private' });
   });
 
+  it('-o yaml prints the same report as -o json', async () => {
+    const [j, y] = await Promise.all([cli(['doctor', '--message', PUBLIC_TIMEOUT, '-o', 'json']), cli(['doctor', '--message', PUBLIC_TIMEOUT, '-o', 'yaml'])]);
+    assert.equal(y.code, 1);
+    assert.deepEqual(parseYaml(y.stdout), json(j));
+  });
+
   it('insufficient_scope: CredentialsRejected, no network note', async () => {
     const r = await cli(['doctor', '--message', 'Error: code = Unknown, pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed', '-o', 'json']);
     assert.equal(r.code, 1);
@@ -86,7 +93,9 @@ describe('doctor CLI (child process)', function () {
       ['doctor'],
       ['doctor', '--message', ''],
       ['doctor', '--message', 'x', '--network-mode', 'Sideways'],
-      ['doctor', '--message', 'x', '--output', 'yaml'],
+      ['doctor', '--message', 'x', '--output', 'xml'],
+      ['doctor', 'namespace', 'a', '-n', 'b'],
+      ['doctor', 'namespace', '-n', 'a', '-A'],
       ['doctor', '--message', 'x', '--registry', 'https://bad host/'],
       ['doctor', '--bogus'],
       ['doctor', 'pod'],
