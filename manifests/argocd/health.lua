@@ -34,6 +34,7 @@ local PERMANENT_REASONS = {
   ["CloudQuotaExceeded"] = true,
   ["CloudRequestInvalid"] = true,
   ["NoCloudCredentials"] = true,
+  ["VpcNotFound"] = true,
 }
 
 local hs = {}

@@ -108,7 +108,8 @@ export function tokenPlan(access: TcrAccess, current: SourceSecret | undefined, 
   const type = spec.type === 'LongTerm' ? 'longterm' : 'temp';
   const hasValue = !!current?.data?.['username'] && !!current.data['password'];
   if (!current || !hasValue || ann(current, ANN_TOKEN_TYPE) !== type) return { mint: true, reason: 'no token stored yet', nextCheckMs: 0 };
-  if (rotateNow) return { mint: true, reason: 'rotation requested', nextCheckMs: 0 };
+  // asked for by annotation: exactly a rotation that is due, so the same guard applies (it waits for the rollout)
+  if (rotateNow) return { mint: true, rotation: true, reason: 'rotation requested', nextCheckMs: 0 };
   const expiresAt = Date.parse(ann(current, ANN_EXPIRES_AT) ?? '');
   const issuedAt = Date.parse(ann(current, ANN_ISSUED_AT) ?? '');
   if (type === 'temp') {
