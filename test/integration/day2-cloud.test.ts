@@ -12,7 +12,7 @@ import { accessPath, condition, createAccess, createNamespace, getAccess, getFix
 for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];
 
 const REGISTRY = 'tcr-emu00001';
-const MARKER = 'tcr-access-operator:cls-day2/d2-rotate/';
+const MARKER = 'tcr-access-operator:d2-rotate/'; // the marker begins with the TcrAccess name (marker.ts)
 
 describe('force sync and rotate now (real API server, operator process, emulator)', function () {
   this.timeout(180_000);
