@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<void> {
     qps: f.kubeApiQps,
     burst: f.kubeApiBurst,
     userAgent: 'tcr-access-operator',
-    onResponse: (verb, code) => metrics.apiResponses.inc({ verb, code: String(code) }),
+    onResponse: (verb, code) => metrics.kubeResponse(verb, code),
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
@@ -145,6 +145,10 @@ export async function run(argv: string[]): Promise<void> {
     timeoutSeconds: durations.cloudTimeout / 1000,
     logger,
     signal: cloudAbort.signal,
+    onCall: (c) => {
+      metrics.cloudRequests.inc({ service: c.service, action: c.action, code: c.code });
+      metrics.cloudDuration.observe({ service: c.service, action: c.action }, c.seconds);
+    },
   });
 
   // Serverless registry annotations: every replica serves the webhook; the leader keeps its configuration,
@@ -188,6 +192,7 @@ export async function run(argv: string[]): Promise<void> {
   const metricsSrv = await metricsServer(f.metricsBindAddress, metrics.registry);
 
   if (f.leaderElect) {
+    metrics.leading(f.leaderElectionId, false);
     elector = new LeaderElector({
       client,
       namespace: f.leaderElectionNamespace ?? f.namespace,
@@ -198,13 +203,13 @@ export async function run(argv: string[]): Promise<void> {
       retryPeriodMs: durations.retry,
       logger,
       onStartedLeading: () => {
-        metrics.isLeader.set(1);
+        metrics.leading(f.leaderElectionId, true);
         annotations?.scheduleSync();
         void startController().catch((e: unknown) => logger.error('Controller failed to start', { error: String(e) }));
       },
       // Stop writing at once: another replica may already be leading.
       onStoppedLeading: async () => {
-        metrics.isLeader.set(0);
+        metrics.leading(f.leaderElectionId, false);
         await stopController(0);
       },
     });

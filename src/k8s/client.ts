@@ -14,8 +14,8 @@ export interface ClientOptions {
   qps: number;
   burst: number;
   userAgent?: string;
-  /** Called once per HTTP response (for metrics). */
-  onResponse?: (verb: string, code: number) => void;
+  /** Called once per HTTP response, or with '<error>' when a request got none (for metrics). */
+  onResponse?: (verb: string, code: number | '<error>') => void;
   /** Maximum number of 429 retries of one call. */
   maxThrottleRetries?: number;
 }
@@ -129,7 +129,10 @@ export class KubeClient {
         headers['Content-Type'] = spec.contentType ?? 'application/json';
         body = JSON.stringify(spec.body);
       }
-      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal: spec.signal });
+      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal: spec.signal }).catch((e: unknown) => {
+        this.opts.onResponse?.(spec.method, '<error>');
+        throw e;
+      });
       this.opts.onResponse?.(spec.method, res.status);
       const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : undefined) as T;

@@ -8,6 +8,7 @@ import { isAlreadyExists, isNotFound } from '../../k8s/client.ts';
 import { transitions } from '../../k8s/conditions.ts';
 import type { KubeObject } from '../../k8s/informer.ts';
 import type { Deps } from './deps.ts';
+import { exportStatus } from './gauges.ts';
 import { FINALIZER, mergeServiceAccount, ownerUid, SA_ANNOTATION, saTarget, secretUpToDate, type CachedServiceAccount, type SecretBody } from './desired.ts';
 import type { NetworkStatus } from './network.ts';
 import { sameStatus } from './status.ts';
@@ -179,6 +180,7 @@ export async function writeNetworkStatus(current: TcrAccess, n: NetworkStatus, d
 
 /** Writes status through /status only when it differs; Events only on condition transitions. */
 export async function writeStatusIfChanged(access: TcrAccess, status: TcrAccessStatus, d: Deps, log: Logger): Promise<void> {
+  exportStatus(d.metrics, access.metadata.name, status);
   if (sameStatus(access.status ?? {}, status)) return;
   const updated = await write(d, 'tcraccesses', 'update', () =>
     d.client.replace<TcrAccess>(`${accessPath(access.metadata.name)}/status`, { ...access, status }),

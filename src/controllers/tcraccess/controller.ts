@@ -17,6 +17,9 @@ import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
 import { toPendingPod, toPullEvent } from './pulls.ts';
 
+/** The controller's name in the standard metrics (controller, workqueue name). */
+export const CONTROLLER = 'tcraccess';
+
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
 // Projections: the caches keep only what reconciles read.
@@ -103,7 +106,9 @@ export class TcrAccessController {
       pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' } }),
       pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' } }),
     };
-    this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
+    this.queue = new WorkQueue({ hooks: metrics.queueHooks(CONTROLLER, () => this.queue.load()) });
+    metrics.controllerMaxReconciles.set({ controller: CONTROLLER }, p.opts.workers);
+    metrics.controllerReconcileErrors.inc({ controller: CONTROLLER }, 0);
     this.d = {
       client,
       caches: this.caches,
@@ -181,10 +186,12 @@ export class TcrAccessController {
       const key = await this.queue.get();
       if (key === undefined) return;
       this.inFlight++;
+      this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
       try {
         await this.process(key);
       } finally {
         this.inFlight--;
+        this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
         this.queue.done(key);
       }
     }
@@ -196,17 +203,22 @@ export class TcrAccessController {
     const kind = k.kind;
     const name = k.kind === 'access' ? k.name : k.access;
     const log = this.d.logger.child({ tcrAccess: name, reconcileId: randomUUID().slice(0, 8), ...(k.kind === 'namespace' ? { namespace: k.namespace } : {}) });
-    const end = this.d.metrics.reconcileDuration.startTimer({ kind });
+    const m = this.d.metrics;
+    const end = m.reconcileDuration.startTimer({ kind });
+    const endStd = m.controllerReconcileTime.startTimer({ controller: CONTROLLER });
     try {
       if (k.kind === 'access') await reconcileAccess(k.name, this.fullResync.delete(k.name), this.d, log);
       else await reconcileNamespace(k.access, k.namespace, this.d, log);
       this.queue.forget(key);
-      this.d.metrics.reconciles.inc({ kind, result: 'success' });
+      m.reconciles.inc({ kind, result: 'success' });
+      m.controllerReconciles.inc({ controller: CONTROLLER, result: 'success' });
     } catch (e) {
       if (this.abort.signal.aborted) return;
       const c = classify(e);
-      this.d.metrics.reconcileErrors.inc({ kind, class: c.kind });
-      this.d.metrics.reconciles.inc({ kind, result: 'error' });
+      m.reconcileErrors.inc({ kind, class: c.kind });
+      m.reconciles.inc({ kind, result: 'error' });
+      m.controllerReconcileErrors.inc({ controller: CONTROLLER });
+      m.controllerReconciles.inc({ controller: CONTROLLER, result: 'error' });
       switch (c.kind) {
         case 'conflict':
           this.queue.add(key, 'fast');
@@ -227,6 +239,7 @@ export class TcrAccessController {
       }
     } finally {
       end();
+      endStd();
     }
   }
 
