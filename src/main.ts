@@ -65,6 +65,8 @@ export interface Flags {
   resyncPeriod: string;
   statusDebounce: string;
   shutdownTimeout: string;
+  cacheSyncTimeout: string;
+  diagnosePulls: boolean;
   logLevel: string;
 }
 
@@ -88,6 +90,7 @@ export function buildCli(): Command {
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
     .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')
+    .option('--cache-sync-timeout <d>', 'exit non-zero when the caches have not listed within this time (a missing CRD or RBAC), so the failure shows and another replica can lead', '2m')
     .option('--tencentcloud-endpoint <host>', 'Tencent Cloud API host; "{service}" is replaced by tcr/vpc/sts, e.g. "{service}.internal.tencentcloudapi.com" in clusters without Internet egress, or "127.0.0.1:9000" for the emulator (default: {service}.tencentcloudapi.com)')
     .addOption(new Option('--tencentcloud-protocol <p>', 'scheme of --tencentcloud-endpoint').choices(['https://', 'http://']).default('https://'))
     .option('--tencentcloud-sts-endpoint <host>', 'STS host for TKE pod identity (default: as --tencentcloud-endpoint)')
@@ -98,6 +101,7 @@ export function buildCli(): Command {
     .option('--webhook-url <url>', 'reach the webhook at this URL instead of through --webhook-service (an operator outside the cluster)')
     .option('--webhook-ip-sans <list>', 'extra IP SANs of the webhook certificate (comma-separated)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean), [] as string[])
     .option('--cluster-id <id>', 'identifies this cluster in the markers of cloud resources it creates (tags, descriptions): use the TKE cluster ID', process.env['CLUSTER_ID'] ?? 'default')
+    .option('--no-diagnose-pulls', 'do not watch Pending Pods and Failed Pod Events (no PullHealthy); the operator then needs no Pod or Event read access (see README, RBAC)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'));
 }
 
@@ -118,6 +122,7 @@ export async function run(argv: string[]): Promise<void> {
     debounce: parseDuration(f.statusDebounce),
     shutdown: parseDuration(f.shutdownTimeout),
     cloudTimeout: parseDuration(f.tencentcloudTimeout),
+    cacheSync: parseDuration(f.cacheSyncTimeout),
   };
   if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
   const logger = createLogger(f.logLevel);
@@ -131,7 +136,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
-  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId };
+  const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, diagnosePulls: f.diagnosePulls };
   if (f.clusterId === 'default') {
     logger.warn('--cluster-id is not set: set it to the TKE cluster ID, so that the cloud resources of this cluster are told apart from those of other clusters using the same TCR instance (the marker also carries each TcrAccess UID)');
   }
@@ -175,11 +180,25 @@ export async function run(argv: string[]): Promise<void> {
 
   let controller: TcrAccessController | undefined;
   let cachesReady = false;
+  let stopping = false;
   const startController = async () => {
-    controller = new TcrAccessController({ client, logger, metrics, events, opts, cloud });
-    await controller.startCaches();
+    const c = (controller = new TcrAccessController({ client, logger, metrics, events, opts, cloud }));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), durations.cacheSync)));
+    const synced = await Promise.race([c.startCaches().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (synced !== false) {
+      // like controller-runtime's CacheSyncTimeout: a leader that cannot work gives the Lease up, visibly
+      logger.error('Timed out waiting for the caches to sync: check that the CRD is installed and the RBAC of manifests/ is applied', {
+        cacheSyncTimeoutMs: durations.cacheSync,
+        unsynced: c.unsyncedCaches(),
+      });
+      void shutdown('cache sync timeout', 1);
+      return;
+    }
+    if (stopping || controller !== c) return;
     cachesReady = true;
-    controller.startWorkers();
+    c.startWorkers();
     logger.info('Controller started', { workers: f.workers });
   };
   const stopController = async (timeoutMs: number) => {
@@ -188,7 +207,12 @@ export async function run(argv: string[]): Promise<void> {
     await c?.stop(timeoutMs);
   };
 
-  const probes = await probeServer(f.healthProbeBindAddress, { healthy: () => true, ready: () => (f.leaderElect ? elector !== undefined : cachesReady) });
+  // Ready: leading or campaigning (or, without election, caches synced), and the webhook, when enabled,
+  // listens with a certificate: pods created during a rollout must not miss their annotations.
+  const probes = await probeServer(f.healthProbeBindAddress, {
+    healthy: () => true,
+    ready: () => (f.leaderElect ? elector !== undefined : cachesReady) && (!annotations || annotations.serving),
+  });
   const metricsSrv = await metricsServer(f.metricsBindAddress, metrics.registry);
 
   if (f.leaderElect) {
@@ -207,10 +231,15 @@ export async function run(argv: string[]): Promise<void> {
         annotations?.scheduleSync();
         void startController().catch((e: unknown) => logger.error('Controller failed to start', { error: String(e) }));
       },
-      // Stop writing at once: another replica may already be leading.
+      // Stop everything at once (another replica may already be leading): no Kubernetes write, no cloud
+      // call; then exit, as controller-runtime does, so the pod restarts as a fresh candidate.
       onStoppedLeading: async () => {
         metrics.leading(f.leaderElectionId, false);
-        await stopController(0);
+        controller?.stopWriting(); // before the cloud abort: an aborted cloud step must not write its status
+        cloudAbort.abort();
+        annotationsAbort.abort();
+        logger.error('leader election lost: stopping all work and exiting');
+        void shutdown('leader election lost', 1); // not awaited: shutdown waits for the elector's loop, which is here
       },
     });
     elector.start();
@@ -218,12 +247,12 @@ export async function run(argv: string[]): Promise<void> {
     await startController();
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
+  async function shutdown(signal: string, exitCode = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('Shutting down: draining in-flight reconciles', { signal });
-    await stopController(durations.shutdown);
+    // after a lost leadership nothing in flight may finish: another replica may already lead
+    await stopController(exitCode === 0 ? durations.shutdown : 0);
     cloudAbort.abort();
     annotationsAbort.abort();
     await annotations?.stop();
@@ -232,9 +261,9 @@ export async function run(argv: string[]): Promise<void> {
     metricsSrv?.close();
     await client.close();
     logger.info('Stopped');
-    logger.on('finish', () => process.exit(0));
+    logger.on('finish', () => process.exit(exitCode));
     logger.end();
-  };
+  }
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

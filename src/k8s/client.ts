@@ -18,6 +18,8 @@ export interface ClientOptions {
   onResponse?: (verb: string, code: number | '<error>') => void;
   /** Maximum number of 429 retries of one call. */
   maxThrottleRetries?: number;
+  /** Timeout of one plain request (never applied to watches); default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 export class ApiError extends Error {
@@ -129,7 +131,9 @@ export class KubeClient {
         headers['Content-Type'] = spec.contentType ?? 'application/json';
         body = JSON.stringify(spec.body);
       }
-      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal: spec.signal }).catch((e: unknown) => {
+      const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
+      const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal }).catch((e: unknown) => {
         this.opts.onResponse?.(spec.method, '<error>');
         throw e;
       });

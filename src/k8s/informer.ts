@@ -30,10 +30,14 @@ export interface InformerOptions<T> {
   /** List and watch PartialObjectMetadata only (e.g. Namespaces: labels are all we need). */
   metadataOnly?: boolean;
   transform: (raw: KubeObject) => T;
+  /** Objects (after transform) to keep; others are not cached (and a cached one that stops matching is removed). */
+  keep?: (obj: T) => boolean;
   logger: Logger;
   pageSize?: number;
   /** Server-side watch timeout; the client reconnects after it. */
   watchTimeoutSeconds?: number;
+  /** A watch with no event and no bookmark for this long is dead (the API server bookmarks about every minute). */
+  watchIdleTimeoutMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -42,6 +46,9 @@ export interface Handlers<T> {
   update?: (oldObj: T, newObj: T) => void;
   delete?: (obj: T) => void;
 }
+
+/** Two missed bookmarks and a half: a silently dead watch is restarted within about 2.5 minutes. */
+export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 export const keyOf = (o: KubeObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? ''));
 
@@ -65,6 +72,10 @@ export class Informer<T extends KubeObject> {
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
     this.synced = new Promise((r) => (this.syncedResolve = r));
+  }
+
+  get name(): string {
+    return this.opts.name;
   }
 
   get hasSynced(): boolean {
@@ -125,8 +136,21 @@ export class Informer<T extends KubeObject> {
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
+    this.unindex(old, key);
+  }
+
+  /** Drops the key from its namespace's set, and the set once empty (thousands of namespaces come and go). */
+  private unindex(old: T, key: string): void {
     const ns = old.metadata?.namespace;
-    if (ns) this.byNamespace.get(ns)?.delete(key);
+    if (!ns) return;
+    const s = this.byNamespace.get(ns);
+    s?.delete(key);
+    if (s?.size === 0) this.byNamespace.delete(ns);
+  }
+
+  /** Namespaces with at least one cached object (the per-namespace index). */
+  get indexedNamespaces(): number {
+    return this.byNamespace.size;
   }
 
   get size(): number {
@@ -174,7 +198,7 @@ export class Informer<T extends KubeObject> {
             else this.upsert(ev.object);
             if (rv) this.resourceVersion = rv;
           },
-          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: ((this.opts.watchTimeoutSeconds ?? 600) + 60) * 1000 },
+          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: this.opts.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS },
         );
       } catch (err) {
         if (signal.aborted) return;
@@ -225,6 +249,10 @@ export class Informer<T extends KubeObject> {
   private upsert(raw: KubeObject): void {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
+    if (this.opts.keep && !this.opts.keep(obj)) {
+      this.remove(key);
+      return;
+    }
     const old = this.store.get(key);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.store.set(key, obj);
@@ -248,8 +276,7 @@ export class Informer<T extends KubeObject> {
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
-    const ns = old.metadata?.namespace;
-    if (ns) this.byNamespace.get(ns)?.delete(key);
+    this.unindex(old, key);
     for (const h of this.handlers) {
       try {
         h.delete?.(old);

@@ -131,6 +131,12 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
+  /** True while a worker processes a key starting with `prefix` (e.g. every namespace key of one TcrAccess). */
+  inFlightWithPrefix(prefix: string): boolean {
+    for (const k of this.processing.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
   failuresOf(key: string): number {
     return this.failures.get(key) ?? 0;
   }

@@ -103,10 +103,14 @@ export function isSubset(want: unknown, have: unknown): boolean {
   return want === have;
 }
 
-export type SyncResult = 'created' | 'updated' | 'unchanged';
+export type SyncResult = 'created' | 'updated' | 'unchanged' | 'missing';
 
-/** Creates or updates the configuration when what the operator owns (webhooks[], labels) differs. */
-export async function syncWebhookConfiguration(client: KubeClient, opts: WebhookConfigOptions): Promise<SyncResult> {
+/**
+ * Updates the configuration when what the operator owns (webhooks[], labels) differs. The operator never
+ * creates it (manifests/webhook.yaml ships it; its RBAC has no create): a missing one is 'missing', unless
+ * `createIfMissing` (tests, tools with wider rights).
+ */
+export async function syncWebhookConfiguration(client: KubeClient, opts: WebhookConfigOptions, createIfMissing = false): Promise<SyncResult> {
   const desired = desiredWebhookConfiguration(opts);
   const path = `${PATH}/${desired.metadata.name}`;
   for (let attempt = 0; ; attempt++) {
@@ -118,6 +122,7 @@ export async function syncWebhookConfiguration(client: KubeClient, opts: Webhook
     }
     try {
       if (!existing) {
+        if (!createIfMissing) return 'missing';
         await client.create(PATH, desired);
         return 'created';
       }

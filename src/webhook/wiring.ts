@@ -12,7 +12,7 @@ import { Informer, type KubeObject } from '../k8s/informer.ts';
 import type { Metrics } from '../k8s/metrics.ts';
 import type { RegistryKind, RegistryRule } from './annotations.ts';
 import { runServingCertLoop, type ServingCert } from './certs.ts';
-import { syncWebhookConfiguration } from './config.ts';
+import { syncWebhookConfiguration, WEBHOOK_CONFIGURATION_NAME } from './config.ts';
 import { MUTATE_PODS_PATH, startWebhookServer, type WebhookServer } from './server.ts';
 
 export type AnnotationMode = 'Webhook' | 'ClusterDefault';
@@ -64,6 +64,11 @@ export class Annotations {
     this.namespaces = new Informer({ name: 'webhook-namespaces', client: o.client, path: '/api/v1/namespaces', metadataOnly: true, transform: toNamespace, logger: o.logger });
     const changed = () => this.scheduleSync();
     this.accesses.on({ add: changed, update: changed, delete: changed });
+  }
+
+  /** True once the webhook listens with a serving certificate (part of /readyz). */
+  get serving(): boolean {
+    return this.server !== undefined && this.cert !== undefined;
   }
 
   /** What pods of a namespace need (the webhook's lookup). */
@@ -130,6 +135,7 @@ export class Annotations {
     const clusterDefault = this.rules('ClusterDefault');
     const key = JSON.stringify([this.cert?.caBundle, webhook, clusterDefault]);
     if (key === this.lastSync) return;
+    let missing = false;
     try {
       if (this.cert) {
         const r = await syncWebhookConfiguration(this.o.client, {
@@ -138,10 +144,13 @@ export class Annotations {
           operatorNamespace: this.o.namespace,
           ...(this.o.url ? { clientConfig: { url: this.o.url } } : {}),
         });
-        if (r !== 'unchanged') this.o.logger.info('Synced the MutatingWebhookConfiguration', { result: r, registries: webhook.length });
+        missing = r === 'missing';
+        if (missing) this.o.logger.warn(`MutatingWebhookConfiguration ${WEBHOOK_CONFIGURATION_NAME} does not exist: apply manifests/webhook.yaml (the operator only updates it)`);
+        else if (r !== 'unchanged') this.o.logger.info('Synced the MutatingWebhookConfiguration', { result: r, registries: webhook.length });
       }
       await applyEksConfig(this.o.client, clusterDefaultWant(clusterDefault));
-      this.lastSync = key;
+      if (missing) setTimeout(() => this.scheduleSync(), 30_000).unref();
+      else this.lastSync = key;
     } catch (e) {
       this.o.logger.warn('Annotation sync failed, retrying', { error: String(e) });
       setTimeout(() => this.scheduleSync(), 5_000).unref();

@@ -230,6 +230,69 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     assert.equal(registry().externalEndpoint, 'Closed', 'endpoint closed: this TcrAccess opened it');
   });
 
+  const publicSpec = (name: string): TcrAccessSpec => ({
+    ...base(`${name}-pull`, 'c-public'),
+    network: { mode: 'Public', public: { natGateway: { create: { vpcId: VPC, subnetId: SUBNET_B } }, manageRoute: true, whitelist: { cidrs: ['0.0.0.0/0'] } } },
+    deletionPolicy: 'Delete',
+  });
+  const nothingPublicLeft = () => {
+    const w = world();
+    assert.deepEqual(w.natGateways.map((g) => g.natGatewayId), [], 'NAT gateway deleted');
+    assert.equal(w.addresses.filter((x) => x.status !== 'OFFLINING').length, 0, 'EIP released');
+    assert.ok(!w.routeTables.find((t) => t.routeTableId === 'rtb-emu00002')!.routes.some((x) => x.destinationCidrBlock === '0.0.0.0/0'), 'route removed');
+    assert.deepEqual(registry().securityPolicies.filter((p) => p.description.startsWith('tcr-access-operator:')).map((p) => p.cidrBlock), [], 'whitelist entries removed');
+  };
+
+  it('a spec change that drops the cloud part (Public → plain server) cleans up first, by deletionPolicy', async () => {
+    await createAccess(f.admin, 'dropcloud', publicSpec('dropcloud'));
+    const a = await ready('dropcloud', 90_000);
+    assert.equal(a.metadata.annotations?.['tcr.tke.dev/cloud-instance'], `ap-guangzhou/${REGISTRY}`, 'instance and region recorded in metadata');
+    assert.equal(world().natGateways.length, 1);
+    // a plain server + secretRef TcrAccess: no instanceId, no network
+    await f.admin.mergePatch(accessPath('dropcloud'), { spec: { registry: { instanceId: null, region: null, server: 'emulator.tencentcloudcr.com' }, network: null } });
+    await eventually(async () => {
+      nothingPublicLeft();
+      assert.equal(registry().externalEndpoint, 'Closed', 'endpoint closed: this TcrAccess opened it');
+      const x = await getAccess(f.admin, 'dropcloud');
+      assert.equal(x.metadata.annotations?.['tcr.tke.dev/cloud-instance'], undefined, 'ownership forgotten once cleaned up');
+      assert.equal(condition(x, 'Ready')?.status, 'True');
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await f.admin.delete(accessPath('dropcloud'));
+    await gone('dropcloud');
+  });
+
+  it('deletion finds what Public created by marker and tag when status is gone', async () => {
+    await createAccess(f.admin, 'nostatus', publicSpec('nostatus'));
+    await ready('nostatus', 90_000);
+    assert.equal(world().natGateways.length, 1);
+    // status lost while the operator is down (as after a restore of the object's spec and metadata)
+    await op.stop();
+    const cur = await getAccess(f.admin, 'nostatus');
+    await f.admin.replace(`${accessPath('nostatus')}/status`, { ...cur, status: {} });
+    await f.admin.delete(accessPath('nostatus'));
+    op = start();
+    await gone('nostatus');
+    nothingPublicLeft();
+  });
+
+  it('changing the Private link\'s subnet (same mode) removes the old link by deletionPolicy', async () => {
+    await createAccess(f.admin, 'movelink', { ...base('ml-pull', 'c-private'), network: { mode: 'Private', private: { vpcId: VPC, subnetId: SUBNET_A, dns: { enabled: false } } }, deletionPolicy: 'Delete' });
+    await ready('movelink');
+    // (the Retain test above left its link in SUBNET_B)
+    const links = () => registry().links.map((l) => l.subnetId).filter((s) => s !== SUBNET_B);
+    assert.deepEqual(links(), [SUBNET_A]);
+    await f.admin.mergePatch(accessPath('movelink'), { spec: { network: { private: { subnetId: 'subnet-emu00003' } } } });
+    await eventually(async () => {
+      const x = await getAccess(f.admin, 'movelink');
+      assert.equal(condition(x, 'Ready')?.status, 'True');
+      assert.equal(x.status?.observedGeneration, x.metadata.generation);
+      assert.deepEqual(links(), ['subnet-emu00003'], 'old link removed, new one made');
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await f.admin.delete(accessPath('movelink'));
+    await gone('movelink');
+    assert.deepEqual(links(), []);
+  });
+
   it('a shared route table is never changed; a basic edition is refused', async () => {
     await createAccess(f.admin, 'shared-rt', {
       ...base('s-pull', 'c-basic'),

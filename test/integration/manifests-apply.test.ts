@@ -25,12 +25,20 @@ function kustomize(dir: string): KubernetesObject[] {
 }
 
 describe('manifests/ on a real API server', function () {
+  it('applies manifests/cluster-default (the eks-config Role) into kube-system', async () => {
+    const f = await getFixture();
+    const objects = kustomize(path.join(REPO_ROOT, 'manifests', 'cluster-default'));
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`).sort(), ['Role/kube-system/tcr-access-operator-eks-config', 'RoleBinding/kube-system/tcr-access-operator-eks-config']);
+    await applyObjects(f.cp.kubeConfig, objects);
+    for (const o of objects) assert.ok(await f.admin.get(objectPath(o)), `${o.kind}/${o.metadata?.name} stored`);
+  });
+
   this.timeout(120_000);
   it('applies the kustomize base (namespace, CRD, RBAC, Deployment, Service)', async () => {
     const f = await getFixture();
     const objects = kustomize(path.join(REPO_ROOT, 'manifests'));
     const kinds = objects.map((o) => o.kind).sort();
-    for (const k of ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']) assert.ok(kinds.includes(k), `${k} in manifests/`);
+    for (const k of ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']) assert.ok(kinds.includes(k), `${k} in manifests/`);
     await applyObjects(f.cp.kubeConfig, objects);
     for (const o of objects) assert.ok(await f.admin.get(objectPath(o)), `${o.kind}/${o.metadata?.name} stored`);
     const dep = await f.admin.get<{ spec: { template: { spec: { serviceAccountName: string; containers: Array<{ args: string[] }> } } } }>(
@@ -38,6 +46,9 @@ describe('manifests/ on a real API server', function () {
     );
     assert.equal(dep.spec.template.spec.serviceAccountName, 'tcr-access-operator');
     assert.ok(dep.spec.template.spec.containers[0]!.args.includes('--leader-elect'));
+    const pdb = await f.admin.get<{ spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string } }>('/apis/policy/v1/namespaces/tcr-system/poddisruptionbudgets/tcr-access-operator');
+    assert.equal(pdb.spec.maxUnavailable, 1);
+    assert.equal(pdb.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow', 'the API server kept the field (policy/v1, 1.27+)');
     // no Service routing here: take the webhook configuration out again so it does not sit in front of
     // every pod the other tests create
     await f.admin.delete('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/tcr-access-operator');

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { HTTP_ANNOTATION, INSECURE_ANNOTATION } from '../../src/webhook/annotations.ts';
+import path from 'node:path';
+import { REPO_ROOT } from '../support/controlplane.ts';
+import { applyObjects, readYamlObjects } from '../support/kube.ts';
 import { eventually } from '../support/wait.ts';
 import { freePort } from '../support/registry.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
@@ -26,6 +29,8 @@ describe('Serverless registry annotations (real API server, operator process)', 
     await putSourceSecret(f.admin, OPERATOR_NS, 'robot-ann', { username: 'u', password: 'ann-pass' });
     await createNamespace(f.admin, 'an-team');
     await createNamespace(f.admin, 'an-other');
+    // the operator only updates its MutatingWebhookConfiguration: the install ships it (manifests/webhook.yaml)
+    await applyObjects(f.cp.kubeConfig, readYamlObjects(path.join(REPO_ROOT, 'manifests', 'webhook.yaml')));
     const port = await freePort();
     op = startOperator({
       kubeconfig: f.operatorKubeconfig,

@@ -6,7 +6,7 @@ import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import { eventually } from '../support/wait.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import { startOperator } from '../support/operator.ts';
-import { condition, createAccess, createNamespace, getAccess, getFixture, getOrUndefined, OPERATOR_NS, putSourceSecret, runOperator, type Fixture, type SecretObj } from '../support/fixture.ts';
+import { condition, createAccess, createNamespace, getAccess, getFixture, getOrUndefined, OPERATOR_NS, operatorIdentity, putSourceSecret, runOperator, type Fixture, type SecretObj } from '../support/fixture.ts';
 
 interface Lease {
   metadata: { resourceVersion: string };
@@ -99,21 +99,8 @@ describe('replicas and restarts (real API server, operator processes)', function
   it('a leader that cannot renew stops writing after the renew deadline; the other takes over', async () => {
     // two identities with the operator's RBAC, so one can lose its Lease permission alone
     const admin = f.admin;
-    for (const sa of ['op-a', 'op-b']) {
-      await admin.create(`/api/v1/namespaces/${OPERATOR_NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } });
-      await admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `tcra-${sa}` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tcr-access-operator' },
-        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: OPERATOR_NS }],
-      });
-      await admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OPERATOR_NS}/rolebindings`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `tcra-lease-${sa}` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tcr-access-operator-leader-election' },
-        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: OPERATOR_NS }],
-      });
-    }
-    const kcA = (await f.cp.kubeConfigFor(OPERATOR_NS, 'op-a')).path;
-    const kcB = (await f.cp.kubeConfigFor(OPERATOR_NS, 'op-b')).path;
+    const kcA = await operatorIdentity(f, 'op-a', ['tcr-access-operator', 'tcr-access-operator-diagnose-pulls'], true);
+    const kcB = await operatorIdentity(f, 'op-b', ['tcr-access-operator', 'tcr-access-operator-diagnose-pulls'], true);
     const a = startOperator({ kubeconfig: kcA, namespace: OPERATOR_NS, args: [...LEASE_ARGS, '--metrics-bind-address=0', '--health-probe-bind-address=0'] });
     ops.push(a);
     await eventually(async () => assert.ok(a.logs.some((l) => l.includes('"Became leader"'))), { timeoutMs: 20_000 });
@@ -122,15 +109,15 @@ describe('replicas and restarts (real API server, operator processes)', function
     await createNamespace(admin, 'r-renew-1', { 'r-one': 'yes' }, []);
     await eventually(async () => assert.ok(await getOrUndefined(admin, '/api/v1/namespaces/r-renew-1/secrets/r-pull')));
     // A can no longer touch the Lease: its renewals fail with 403
-    await admin.delete(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OPERATOR_NS}/rolebindings/tcra-lease-op-a`);
-    await eventually(async () => assert.ok(a.logs.some((l) => l.includes('"Lost leadership')), 'A gave up leading'), { timeoutMs: 15_000 });
+    await admin.delete(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OPERATOR_NS}/rolebindings/op-a-lease`);
+    await eventually(async () => assert.ok(a.logs.some((l) => l.includes('leader election lost')), 'A gave up leading'), { timeoutMs: 15_000 });
     const lostAt = a.logs.length;
     await eventually(async () => assert.ok(b.logs.some((l) => l.includes('"Became leader"')), 'B took over'), { timeoutMs: 15_000 });
     await createNamespace(admin, 'r-renew-2', { 'r-one': 'yes' }, []);
     await eventually(async () => assert.ok(await getOrUndefined(admin, '/api/v1/namespaces/r-renew-2/secrets/r-pull')));
     assert.ok(b.logs.some((l) => l.includes('"Created Secret"') && l.includes('r-renew-2')), 'B wrote it');
     assert.ok(!a.logs.slice(lostAt).some((l) => /"(Created|Updated|Deleted) Secret"|"Updated status"/.test(l)), 'A wrote nothing after losing the lease');
-    assert.equal(a.proc.exitCode, null, 'A keeps running as a candidate, it does not exit');
+    assert.equal(await a.exited, 1, 'A exits non-zero (controller-runtime: "leader election lost"); its pod restarts as a fresh candidate');
   });
 
   it('finishes a rollout interrupted by a crash, with no duplicate and no orphan', async () => {

@@ -87,7 +87,8 @@ describe('webhook: Serverless registry annotations on a real API server', functi
       operatorNamespace: CERT_NS,
       clientConfig: { url: `https://127.0.0.1:${server.port}/mutate-pods` },
     };
-    assert.equal(await syncWebhookConfiguration(admin, configOpts), 'created');
+    assert.equal(await syncWebhookConfiguration(admin, configOpts), 'missing', 'never created without createIfMissing');
+    assert.equal(await syncWebhookConfiguration(admin, configOpts, true), 'created');
     // The API server picks the configuration up asynchronously: dry-run creates until the webhook answers.
     const deadline = Date.now() + 60_000;
     for (let i = 0; ; i++) {

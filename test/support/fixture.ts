@@ -26,9 +26,10 @@ let fixture: Promise<Fixture> | undefined;
 export function getFixture(): Promise<Fixture> {
   fixture ??= (async () => {
     const cp = await getControlPlane();
-    const rbac = readdirSync(path.join(REPO_ROOT, 'manifests'))
-      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
-      .flatMap((f) => readYamlObjects(path.join(REPO_ROOT, 'manifests', f)))
+    // the base and the ClusterDefault Role in kube-system (its own kustomization)
+    const rbac = ['manifests', 'manifests/cluster-default']
+      .flatMap((dir) => readdirSync(path.join(REPO_ROOT, dir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => path.join(REPO_ROOT, dir, f)))
+      .flatMap((f) => readYamlObjects(f))
       .filter((o) => RBAC_KINDS.has(o.kind!));
     assert.ok(rbac.some((o) => o.kind === 'ClusterRole'), 'manifests/ must define the operator ClusterRole');
     await applyObjects(cp.kubeConfig, rbac);
@@ -36,6 +37,26 @@ export function getFixture(): Promise<Fixture> {
     return { cp, admin: adminClient(cp.kubeConfig), operatorKubeconfig };
   })();
   return fixture;
+}
+
+/** A ServiceAccount of its own bound to the given ClusterRoles of manifests/ (and, optionally, the Lease Role); its kubeconfig file. */
+export async function operatorIdentity(f: Fixture, sa: string, clusterRoles: string[], lease: boolean): Promise<string> {
+  const admin = f.admin;
+  await admin.create(`/api/v1/namespaces/${OPERATOR_NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } });
+  const subjects = [{ kind: 'ServiceAccount', name: sa, namespace: OPERATOR_NS }];
+  for (const role of clusterRoles) {
+    await admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${sa}-${role}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects,
+    });
+  }
+  if (lease) {
+    await admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${OPERATOR_NS}/rolebindings`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${sa}-lease` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tcr-access-operator-leader-election' }, subjects,
+    });
+  }
+  return (await f.cp.kubeConfigFor(OPERATOR_NS, sa)).path;
 }
 
 export function runOperator(f: Fixture, args: string[] = []): OperatorProcess {

@@ -33,6 +33,39 @@ describe('KubeClient', () => {
   const servers: Server[] = [];
   afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
+  it('a plain request that gets no answer fails after requestTimeoutMs', async () => {
+    const { server, kc } = await serve(() => {}); // never answers
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100, requestTimeoutMs: 300 });
+    const t0 = Date.now();
+    await assert.rejects(c.get('/api/v1/namespaces'), /abort|timeout/i);
+    assert.ok(Date.now() - t0 < 5_000);
+    await c.close();
+    server.closeAllConnections();
+  });
+
+  it('a watch is not cut by the request timeout while events flow, and a stalled one is detected by its idle timeout', async () => {
+    let sent = 0;
+    const { server, kc } = await serve((_req, _body, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // an event every 100 ms for 600 ms (longer than the request timeout), then silence: a dead stream
+      const t = setInterval(() => {
+        if (sent++ < 6) res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(sent) } } })}\n`);
+        else clearInterval(t);
+      }, 100);
+    });
+    servers.push(server);
+    const c = new KubeClient(kc, { qps: 100, burst: 100, requestTimeoutMs: 300 });
+    const seen: string[] = [];
+    await assert.rejects(
+      c.watch<{ metadata: { resourceVersion: string } }>('/api/v1/pods', {}, (e) => seen.push(e.object.metadata.resourceVersion), { idleTimeoutMs: 400 }),
+      (e: unknown) => e instanceof ApiError && e.reason === 'WatchIdle',
+    );
+    assert.equal(seen.length, 6, 'every event arrived although the watch outlived the request timeout');
+    await c.close();
+    server.closeAllConnections();
+  });
+
   it('waits for Retry-After on 429 and then succeeds', async function () {
     this.timeout(10_000);
     const times: number[] = [];

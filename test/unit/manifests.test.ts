@@ -141,6 +141,8 @@ function crdSchema(): { group: string; kind: string; versions: string[]; schema:
 
 // ---------------------------------------------------------------------------------------------------------
 
+const resourcesOfBase = (): string[] => parseFile(path.join(MANIFESTS, 'kustomization.yaml'))[0]!['resources'] as string[];
+
 describe('manifests: kustomize base', () => {
   const kustomization = parseFile(path.join(MANIFESTS, 'kustomization.yaml'))[0]!;
   const resources = kustomization['resources'] as string[];
@@ -175,10 +177,13 @@ describe('manifests: objects', () => {
     const names = objs.map((o) => `${o.obj.kind}/${o.obj.metadata.name}`).sort();
     assert.deepEqual(names, [
       'ClusterRole/tcr-access-operator',
+      'ClusterRole/tcr-access-operator-diagnose-pulls',
       'ClusterRoleBinding/tcr-access-operator',
+      'ClusterRoleBinding/tcr-access-operator-diagnose-pulls',
       'Deployment/tcr-access-operator',
       'MutatingWebhookConfiguration/tcr-access-operator',
       'Namespace/tcr-system',
+      'PodDisruptionBudget/tcr-access-operator',
       'Role/tcr-access-operator-leader-election',
       'RoleBinding/tcr-access-operator-leader-election',
       'Service/tcr-access-operator-metrics',
@@ -192,8 +197,8 @@ describe('manifests: objects', () => {
     }
   });
 
-  it('ClusterRole grants exactly what the operator calls', () => {
-    const rules = at(only(objs, 'ClusterRole', SERVICE_ACCOUNT), 'rules') as Obj[];
+  const grantsOf = (role: K8sObject): Record<string, string[]> => {
+    const rules = at(role, 'rules') as Obj[];
     const granted: Record<string, string[]> = {};
     for (const r of rules) {
       assert.equal(r['nonResourceURLs'], undefined, 'no nonResourceURLs');
@@ -206,20 +211,55 @@ describe('manifests: objects', () => {
         }
     }
     for (const [k, verbs] of Object.entries(granted)) assert.ok(!k.includes('*') && !verbs.includes('*'), `no wildcards (${k})`);
-    assert.deepEqual(granted, {
+    return granted;
+  };
+
+  it('ClusterRole grants exactly what the operator calls: no MutatingWebhookConfiguration create, no ConfigMaps, no Pod/Event reads', () => {
+    assert.deepEqual(grantsOf(only(objs, 'ClusterRole', SERVICE_ACCOUNT)), {
       'tcr.tke.dev/tcraccesses': ['list', 'patch', 'watch'],
       'tcr.tke.dev/tcraccesses/status': ['update'],
       'tcr.tke.dev/tcraccesses/finalizers': ['update'],
       'core/namespaces': ['get', 'list', 'watch'],
       'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
       'core/serviceaccounts': ['get', 'list', 'patch', 'watch'],
-      'core/events': ['create', 'list', 'watch'],
-      'core/pods': ['list', 'watch'],
-      'admissionregistration.k8s.io/mutatingwebhookconfigurations': ['create'],
+      'core/events': ['create'],
       'admissionregistration.k8s.io/mutatingwebhookconfigurations[tcr-access-operator]': ['get', 'update'],
-      'core/configmaps': ['create'],
-      'core/configmaps[eks-config]': ['get', 'update'],
     });
+  });
+
+  it('Pod and Event reads (--diagnose-pulls) are a ClusterRole of their own, bound to the operator', () => {
+    const file = objs.find((o) => o.obj.kind === 'ClusterRole' && o.obj.metadata.name === 'tcr-access-operator-diagnose-pulls')!.file;
+    assert.equal(file, 'manifests/rbac-diagnose-pulls.yaml');
+    assert.deepEqual(grantsOf(only(objs, 'ClusterRole', 'tcr-access-operator-diagnose-pulls')), { 'core/pods': ['list', 'watch'], 'core/events': ['list', 'watch'] });
+    const crb = only(objs, 'ClusterRoleBinding', 'tcr-access-operator-diagnose-pulls');
+    assert.deepEqual(crb['subjects'], [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
+    assert.deepEqual(crb['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tcr-access-operator-diagnose-pulls' });
+  });
+
+  it('kube-system/eks-config (ClusterDefault) through a Role in kube-system, in its own kustomization', () => {
+    const dir = path.join(MANIFESTS, 'cluster-default');
+    const k = parseFile(path.join(dir, 'kustomization.yaml'))[0]!;
+    assert.equal(k['namespace'], 'kube-system', 'the base rewrites namespaces to tcr-system: a kustomization of its own');
+    assert.deepEqual(k['resources'], ['rbac.yaml']);
+    const cd = loadObjects(yamlFiles(dir));
+    const role = only(cd, 'Role', 'tcr-access-operator-eks-config');
+    assert.equal(role.metadata.namespace, 'kube-system');
+    assert.deepEqual(grantsOf(role), { 'core/configmaps': ['create'], 'core/configmaps[eks-config]': ['get', 'update'] });
+    const rb = only(cd, 'RoleBinding', 'tcr-access-operator-eks-config');
+    assert.equal(rb.metadata.namespace, 'kube-system');
+    assert.deepEqual(rb['subjects'], [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
+    assert.deepEqual(rb['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tcr-access-operator-eks-config' });
+    assert.ok(!resourcesOfBase().includes('cluster-default'), 'not in the base, whose namespace would move it');
+  });
+
+  it('a PodDisruptionBudget that never blocks a drain, even with one replica', () => {
+    const pdb = only(objs, 'PodDisruptionBudget', 'tcr-access-operator');
+    assert.equal(pdb.apiVersion, 'policy/v1');
+    assert.equal(at(pdb, 'spec', 'maxUnavailable'), 1);
+    assert.equal(at(pdb, 'spec', 'minAvailable'), undefined);
+    assert.equal(at(pdb, 'spec', 'unhealthyPodEvictionPolicy'), 'AlwaysAllow');
+    const dep = only(objs, 'Deployment', 'tcr-access-operator');
+    assert.deepEqual(at(pdb, 'spec', 'selector', 'matchLabels'), at(dep, 'spec', 'selector', 'matchLabels'));
   });
 
   it('Role allows the leader-election Lease only', () => {

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../k8s/informer.ts';
 import type { Deps } from './deps.ts';
 import { exportStatus } from './gauges.ts';
 import { FINALIZER, mergeServiceAccount, ownerUid, SA_ANNOTATION, saTarget, secretUpToDate, type CachedServiceAccount, type SecretBody } from './desired.ts';
+import { CLOUD_INSTANCE_ANNOTATION } from './marker.ts';
 import type { NetworkStatus } from './network.ts';
 import { sameStatus } from './status.ts';
 import type { TokenSecretBody } from './tokens.ts';
@@ -167,6 +168,20 @@ export async function removeFinalizer(access: TcrAccess, d: Deps): Promise<void>
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
+}
+
+/**
+ * Records `<region>/<instanceId>` in the tcr.tke.dev/cloud-instance annotation (undefined removes it), before the
+ * first cloud create: metadata survives a backup restore, status does not. Returns the stored object.
+ */
+export async function recordCloudInstance(current: TcrAccess, value: string | undefined, d: Deps): Promise<TcrAccess> {
+  const updated = await write(d, 'tcraccesses', 'patch', () =>
+    d.client.mergePatch<TcrAccess>(accessPath(current.metadata.name), {
+      metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [CLOUD_INSTANCE_ANNOTATION]: value ?? null } },
+    }),
+  );
+  d.caches.accesses.assume(updated as unknown as KubeObject);
+  return updated;
 }
 
 /** Writes status.network at once (intent recorded before a cloud create); returns the stored object. */

@@ -9,22 +9,17 @@ import { credentialsFromSecretData } from '../../cloud/tencent/credentials.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { Deps } from './deps.ts';
 import { storeTokenSecret } from './apply.ts';
-import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type StillNeeded } from './network.ts';
+import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName } from './tokens.ts';
+import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef } from './marker.ts';
 
 
+export { cloudMarker, CLOUD_TAG_KEY } from './marker.ts';
+
+/** The spec uses the cloud, or the TcrAccess still owns cloud resources (recorded instance) to clean up. */
 export const needsCloud = (a: TcrAccess): boolean =>
-  !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None';
-
-/**
- * Identifies what this TcrAccess created in the cloud: cluster, name and the first 8 characters of its UID,
- * so two clusters sharing an instance (even both with the default --cluster-id) or a recreated object
- * never take each other's resources for their own.
- */
-export const cloudMarker = (clusterId: string, access: { metadata: { name: string; uid: string } }): string =>
-  `tcr-access-operator:${clusterId}/${access.metadata.name}/${access.metadata.uid.slice(0, 8)}`;
-export const CLOUD_TAG_KEY = 'tcr-access-operator';
+  !!a.spec.registry.instanceId || !!a.spec.credentials.instanceToken || (a.spec.network?.mode ?? Defaults.networkMode) !== 'None' || !!recordedCloudInstance(a);
 
 /** The operator's reading of a cloud error: which reason, and when to look again. */
 export function cloudFailure(e: unknown, what: string): { reason: string; message: string; retryMs: number } {
@@ -67,6 +62,8 @@ export interface CloudStepArgs {
   log: Logger;
   /** Writes status.network now (intent before a create). */
   persistNetwork: (n: NetworkStatus) => Promise<void>;
+  /** Records (or, undefined, forgets) the instance in the tcr.tke.dev/cloud-instance annotation, before any create. */
+  recordInstance: (value: string | undefined) => Promise<void>;
   rolledOut: boolean;
   warn: (reason: string, message: string) => void;
 }
@@ -102,6 +99,33 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const region = access.spec.registry.region ?? '';
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access);
+
+  // 0. ownership: cloud resources made around a recorded instance the spec no longer names are cleaned up
+  //    first (by deletionPolicy); the instance the spec names is recorded before anything is created.
+  const recorded = recordedCloudInstance(access);
+  const wanted = wantedCloudInstance(access);
+  if (recorded && (!wanted || cloudInstanceValue(recorded) !== cloudInstanceValue(wanted))) {
+    try {
+      const done = await cleanupOwned(access, recorded, d, lastNetwork);
+      if (!done) {
+        obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing the cloud resources this TcrAccess created around ${cloudInstanceValue(recorded)}, which the spec no longer names` };
+        if (lastNetwork) obs.networkStatus = lastNetwork;
+        later(5_000);
+        return obs;
+      }
+    } catch (e) {
+      const f = cloudFailure(e, `Cleanup around ${cloudInstanceValue(recorded)}`);
+      obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: f.reason, message: f.message };
+      if (lastNetwork) obs.networkStatus = lastNetwork;
+      later(f.retryMs);
+      return obs;
+    }
+    await a.recordInstance(undefined);
+    lastNetwork = { mode };
+    obs.networkStatus = lastNetwork;
+    if (!wanted) return obs;
+  }
+  if (wanted && !(recorded && cloudInstanceValue(recorded) === cloudInstanceValue(wanted))) await a.recordInstance(cloudInstanceValue(wanted));
 
   // 1. the instance (credentials depend on it for tokens, and for the registry domain when server is not set)
   const dependsOnInstance = !!access.spec.credentials.instanceToken || !access.spec.registry.server;
@@ -150,14 +174,15 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     }
   }
 
-  // 3. the network (and the clean-up of a previous mode, by deletionPolicy)
-  const prev = access.status?.network;
+  // 3. the network (and the clean-up of a previous mode or private link, by deletionPolicy)
+  const prev = lastNetwork;
   try {
-    if (prev?.mode && prev.mode !== mode && prev.mode !== 'None' && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete' && instance) {
+    if (prev && instance && leftBehind(prev, access) && (access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
       const shared = stillNeeded(access, d);
-      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, marker, shared);
+      const done = prev.mode === 'Private' ? await cleanupPrivate(cloud, instance.registryId, region, prev, shared) : await cleanupPublic(cloud, instance.registryId, prev, marker, shared, await publicHints(cloud, access, prev));
       if (!done) {
-        obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing the ${prev.mode} access this TcrAccess created before switching to ${mode}` };
+        const what = prev.mode === mode ? `the private link into ${prev.privateLink?.vpcId}/${prev.privateLink?.subnetId}` : `the ${prev.mode} access`;
+        obs.network = { type: ConditionType.NetworkReady, status: 'False', reason: Reason.LinkProvisioning, message: `Removing ${what} this TcrAccess created before switching to ${mode === prev.mode ? 'the new one' : mode}` };
         obs.networkStatus = prev;
         later(5_000);
         return obs;
@@ -184,10 +209,10 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
 }
 
 /** What the other (not deleting) TcrAccess objects on the same TCR instance use. */
-export function stillNeeded(access: TcrAccess, d: Deps): StillNeeded {
+export function stillNeeded(access: TcrAccess, d: Deps, registryId = access.spec.registry.instanceId): StillNeeded {
   const shared = nothingShared();
   for (const o of d.caches.accesses.values()) {
-    if (o.metadata.uid === access.metadata.uid || o.metadata.deletionTimestamp || o.spec.registry.instanceId !== access.spec.registry.instanceId) continue;
+    if (o.metadata.uid === access.metadata.uid || o.metadata.deletionTimestamp || o.spec.registry.instanceId !== registryId) continue;
     const net = o.spec.network;
     if (net?.mode === 'Private' && net.private) shared.links.add(`${net.private.vpcId}/${net.private.subnetId}`);
     if (net?.mode === 'Public' && net.public) {
@@ -199,24 +224,59 @@ export function stillNeeded(access: TcrAccess, d: Deps): StillNeeded {
   return shared;
 }
 
-/** Cloud teardown on deletion: tokens always revoked; network resources by deletionPolicy. True when done. */
-export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
-  if (!needsCloud(access) || !d.cloud || !access.spec.registry.instanceId) return true;
+/**
+ * True when status.network records access this TcrAccess set up that the spec no longer asks for: another
+ * mode, or a private link into another VPC/subnet (pure).
+ */
+export function leftBehind(prev: NetworkStatus, access: TcrAccess): boolean {
+  const mode = access.spec.network?.mode ?? Defaults.networkMode;
+  if (!prev.mode || prev.mode === 'None') return false;
+  if (prev.mode !== mode) return true;
+  const p = access.spec.network?.private;
+  return mode === 'Private' && !!prev.privateLink && !!p && (prev.privateLink.vpcId !== p.vpcId || prev.privateLink.subnetId !== p.subnetId);
+}
+
+/**
+ * What this TcrAccess created around `target` is removed by deletionPolicy (tokens always revoked), found by
+ * marker and tag in the cloud, and by status.network where the cloud keeps no marker (links, DNS, the
+ * public endpoint). True when done.
+ */
+async function cleanupOwned(access: TcrAccess, target: CloudInstanceRef, d: Deps, n: NetworkStatus | undefined): Promise<boolean> {
+  if (!d.cloud) return true;
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
-  const cloud = d.cloud.client(access.spec.registry.region ?? '', creds.source!);
+  const cloud = d.cloud.client(target.region, creds.source!);
   const marker = cloudMarker(d.opts.clusterId, access);
-  const registryId = access.spec.registry.instanceId;
+  const registryId = target.instanceId;
   let done = true;
   if (access.spec.credentials.instanceToken?.type === 'LongTerm' || access.status?.credentials?.source === 'LongTermToken') {
     const ours = (await cloud.describeInstanceTokens(registryId)).filter((t) => t.desc === marker);
     for (const t of ours) await cloud.deleteInstanceToken(registryId, t.id);
   }
   if ((access.spec.deletionPolicy ?? Defaults.deletionPolicy) === 'Delete') {
-    const n = access.status?.network;
-    const shared = stillNeeded(access, d);
-    if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, access.spec.registry.region ?? '', n, shared);
-    else if (n?.mode === 'Public') done = await cleanupPublic(cloud, registryId, n, marker, shared);
+    const shared = stillNeeded(access, d, registryId);
+    if (n?.mode === 'Private') done = await cleanupPrivate(cloud, registryId, target.region, n, shared);
+    // Public leftovers are found by marker even when status is gone (a restore): NAT gateways and EIPs by tag
+    // in the VPCs status or spec name, routes by description in their route tables, whitelist entries by description.
+    if (n?.mode !== 'Private') done = (await cleanupPublic(cloud, registryId, n ?? {}, marker, shared, await publicHints(cloud, access, n))) && done;
   }
   return done;
+}
+
+/** Where Public resources of this TcrAccess may be, from status and spec. */
+async function publicHints(cloud: TencentCloud, access: TcrAccess, n: NetworkStatus | undefined): Promise<PublicHints> {
+  const create = access.spec.network?.public?.natGateway.create;
+  const routeTableIds = new Set<string>(n?.route?.routeTableId ? [n.route.routeTableId] : []);
+  if (create?.subnetId) {
+    const subnet = await cloud.describeSubnet(create.subnetId);
+    if (subnet) routeTableIds.add(subnet.routeTableId);
+  }
+  return { vpcIds: create?.vpcId ? [create.vpcId] : [], routeTableIds: [...routeTableIds] };
+}
+
+/** Cloud teardown on deletion: tokens always revoked; network resources by deletionPolicy. True when done. */
+export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
+  const target = wantedCloudInstance(access) ?? recordedCloudInstance(access);
+  if (!target) return true;
+  return cleanupOwned(access, target, d, access.status?.network);
 }

@@ -15,7 +15,7 @@ import { dataHash, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type Cache
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { toPendingPod, toPullEvent } from './pulls.ts';
+import { aboutPull, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
 /** The controller's name in the standard metrics (controller, workqueue name). */
 export const CONTROLLER = 'tcraccess';
@@ -103,8 +103,12 @@ export class TcrAccessController {
         [...new Set(p.opts.sourceNamespaces)].map((ns) => [ns, informer<SourceSecret & KubeObject>(`source-secrets/${ns}`, `/api/v1/namespaces/${ns}/secrets`, (o) => o as SourceSecret & KubeObject)]),
       ),
       serviceAccounts: informer('serviceaccounts', '/api/v1/serviceaccounts', toServiceAccount),
-      pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' } }),
-      pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' } }),
+      ...(p.opts.diagnosePulls === false
+        ? {}
+        : {
+            pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull }),
+            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull }),
+          }),
     };
     this.queue = new WorkQueue({ hooks: metrics.queueHooks(CONTROLLER, () => this.queue.load()) });
     metrics.controllerMaxReconciles.set({ controller: CONTROLLER }, p.opts.workers);
@@ -142,8 +146,8 @@ export class TcrAccessController {
       add: (sa) => rel.serviceAccountChanged(d, sa),
       update: (_o, sa) => rel.serviceAccountChanged(d, sa),
     });
-    this.caches.pendingPods.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace), delete: (x) => rel.podChanged(d, x.metadata.namespace) });
-    this.caches.pullEvents.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
+    this.caches.pendingPods?.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace), delete: (x) => rel.podChanged(d, x.metadata.namespace) });
+    this.caches.pullEvents?.on({ add: (x) => rel.podChanged(d, x.metadata.namespace), update: (_o, x) => rel.podChanged(d, x.metadata.namespace) });
     for (const inf of this.caches.sources.values()) {
       inf.on({ add: (s) => rel.sourceSecretChanged(d, s), update: (_o, s) => rel.sourceSecretChanged(d, s), delete: (s) => rel.sourceSecretChanged(d, s) });
     }
@@ -151,7 +155,7 @@ export class TcrAccessController {
 
   private allInformers(): Informer<KubeObject>[] {
     const c = this.caches;
-    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, c.pendingPods, c.pullEvents, ...c.sources.values()] as unknown as Informer<KubeObject>[];
+    return [c.accesses, c.namespaces, c.secrets, c.serviceAccounts, ...(c.pendingPods ? [c.pendingPods] : []), ...(c.pullEvents ? [c.pullEvents] : []), ...c.sources.values()] as unknown as Informer<KubeObject>[];
   }
 
   /** Starts the caches; resolves once every cache has listed. */
@@ -159,6 +163,11 @@ export class TcrAccessController {
     const all = this.allInformers();
     for (const i of all) i.start();
     await Promise.all(all.map((i) => i.synced));
+  }
+
+  /** Names of the caches that have not listed yet (for the cache-sync timeout message). */
+  unsyncedCaches(): string[] {
+    return this.allInformers().filter((i) => !i.hasSynced).map((i) => i.name);
   }
 
   /** Starts the workers (call on becoming leader, after startCaches). */
@@ -221,7 +230,8 @@ export class TcrAccessController {
       m.controllerReconciles.inc({ controller: CONTROLLER, result: 'error' });
       switch (c.kind) {
         case 'conflict':
-          this.queue.add(key, 'fast');
+          // a stale cache: retried soon, but with per-key backoff, never a spin on repeated 409s
+          this.queue.addRateLimited(key);
           break;
         case 'throttled':
           this.queue.addAfter(key, c.retryAfterMs, 'bulk');
@@ -241,6 +251,11 @@ export class TcrAccessController {
       end();
       endStd();
     }
+  }
+
+  /** Refuses every further write at once (leadership lost): in-flight reconciles may finish, writing nothing. */
+  stopWriting(): void {
+    this.abort.abort();
   }
 
   /** Stops taking work, waits for in-flight reconciles (up to timeoutMs), stops caches. */

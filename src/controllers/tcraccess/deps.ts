@@ -24,6 +24,8 @@ export interface ControllerOptions {
   cleanupConcurrency: number;
   /** Identifies this cluster in the markers of cloud resources (tags, descriptions, token Desc). */
   clusterId: string;
+  /** Watch Pending Pods and Failed Pod Events to diagnose image pulls (PullHealthy); default true. */
+  diagnosePulls?: boolean;
 }
 
 export interface Caches {
@@ -34,10 +36,10 @@ export interface Caches {
   /** Full Secrets of the allowed source namespaces, by namespace. */
   sources: Map<string, Informer<SourceSecret>>;
   serviceAccounts: Informer<CachedServiceAccount>;
-  /** Pending Pods only (field selector), projected to the containers waiting on an image pull. */
-  pendingPods: Informer<PendingPod>;
-  /** The kubelet's `Failed` Events about Pods (field selector). */
-  pullEvents: Informer<PullEvent>;
+  /** Pending Pods only (field selector), projected to the containers waiting on an image pull (absent with --diagnose-pulls=false). */
+  pendingPods?: Informer<PendingPod>;
+  /** The kubelet's `Failed` Events about Pods (field selector; absent with --diagnose-pulls=false). */
+  pullEvents?: Informer<PullEvent>;
 }
 
 /** Per-TcrAccess observations that the API server cannot give back cheaply. */
@@ -74,6 +76,8 @@ export interface Deps {
 
 export const accessKey = (name: string): string => `a/${name}`;
 export const namespaceKey = (access: string, ns: string): string => `n/${access}/${ns}`;
+/** Prefix of every namespace key of one TcrAccess. */
+export const namespaceKeyPrefix = (access: string): string => `n/${access}/`;
 
 export type Key = { kind: 'access'; name: string } | { kind: 'namespace'; access: string; namespace: string };
 

@@ -56,16 +56,17 @@ export async function observeProbe(access: TcrAccess, desired: Desired, d: Deps)
 export function observePulls(access: TcrAccess, server: string | undefined, selected: ReadonlySet<string>, d: Deps, log: Logger): Observation['pull'] {
   const name = access.metadata.name;
   for (const cause of CAUSES) d.metrics.pullFailingPods.remove({ tcraccess: name, cause });
-  if (access.spec.diagnostics?.pullErrors?.enabled === false || !server) return undefined;
+  const { pendingPods, pullEvents } = d.caches;
+  if (access.spec.diagnostics?.pullErrors?.enabled === false || !server || !pendingPods || !pullEvents) return undefined;
   const eventsByPod = new Map<string, PullEvent[]>();
-  for (const e of d.caches.pullEvents.values()) {
+  for (const e of pullEvents.values()) {
     if (!selected.has(e.metadata.namespace)) continue;
     const k = `${e.metadata.namespace}/${e.podName}`;
     const list = eventsByPod.get(k);
     if (list) list.push(e);
     else eventsByPod.set(k, [e]);
   }
-  const failures = pullFailures(access, server, selected, d.caches.pendingPods.values(), eventsByPod);
+  const failures = pullFailures(access, server, selected, pendingPods.values(), eventsByPod);
   if (d.state.pullEventsSent.size > 10_000) d.state.pullEventsSent.clear(); // bounded: at worst an Event is repeated
   for (const f of failures) {
     const key = `${f.podUid}/${f.diagnosis.cause}`;

@@ -8,11 +8,20 @@ import { classify } from '../../k8s/errors.ts';
 import { forEachLimited } from '../../k8s/limit.ts';
 import { deleteOwnedSecret, errorMessage, patchServiceAccount, removeFinalizer, writeStatusIfChanged } from './apply.ts';
 import { cleanupCloud, cloudFailure } from './cloud.ts';
-import { accessKey, type Deps } from './deps.ts';
+import { accessKey, namespaceKeyPrefix, type Deps } from './deps.ts';
 import { addedEntries, FINALIZER, ownerUid } from './desired.ts';
 import { deletingStatus } from './status.ts';
 
 export const SKIP_CLEANUP_ANNOTATION = 'tcr.tke.dev/skip-cleanup';
+
+const IN_FLIGHT_RETRY_MS = 200;
+
+/** True (and the TcrAccess requeued) while a namespace key of it is being processed. */
+function namespaceWorkInFlight(name: string, d: Deps): boolean {
+  if (!d.queue.inFlightWithPrefix(namespaceKeyPrefix(name))) return false;
+  d.queue.addAfter(accessKey(name), IN_FLIGHT_RETRY_MS, 'fast');
+  return true;
+}
 
 export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise<void> {
   if (!access.metadata.finalizers?.includes(FINALIZER)) return;
@@ -35,7 +44,9 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
       d.queue.addAfter(accessKey(name), 3_000, 'bulk');
       return;
     }
-    // 2. the cluster
+    // 2. the cluster, once no namespace reconcile of this TcrAccess is in flight: one that started before the
+    //    deletion was seen could re-add a ServiceAccount entry after the sweep
+    if (namespaceWorkInFlight(name, d)) return;
     const serviceAccounts = d.caches.serviceAccounts.list().filter((sa) => Object.values(addedEntries(sa)).includes(name));
     const secrets = d.caches.secrets.list().filter((s) => ownerUid(s) === access.metadata.uid);
     const errors = [
@@ -52,6 +63,8 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
       }
       throw errors[0] instanceof Error ? errors[0] : new ApiError(500, 'CleanupFailed', String(errors[0]));
     }
+    // and a sweep that raced a namespace reconcile is repeated before the finalizer goes
+    if (namespaceWorkInFlight(name, d)) return;
   } else {
     log.warn('Releasing the finalizer without cleanup, as the annotation asks', { annotation: SKIP_CLEANUP_ANNOTATION });
   }

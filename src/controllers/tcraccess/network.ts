@@ -10,6 +10,7 @@ import { Reason } from '../../api/v1alpha1/conditions.ts';
 import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { AccessLink, DnsKey, Instance, NatGateway, TencentCloud } from '../../cloud/tencent/port.ts';
+import { CLOUD_TAG_KEY, isOurs } from './marker.ts';
 
 export type NetworkStatus = NonNullable<TcrAccessStatus['network']>;
 
@@ -145,7 +146,6 @@ export async function cleanupPrivate(cloud: TencentCloud, registryId: string, re
 
 // ------------------------------------------------------------------------------------------------ Public
 
-const isOurs = (ctx: NetworkContext, tags: Array<{ key: string; value: string }>) => tags.some((t) => t.key === ctx.tagKey && t.value === ctx.marker);
 
 export async function ensurePublic(ctx: NetworkContext, instance: Instance): Promise<NetworkOutcome> {
   const { cloud, access } = ctx;
@@ -177,7 +177,7 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
     status.natGateway = { id: nat.natGatewayId, state: nat.state, createdByOperator: false };
   } else {
     const create = pub.natGateway.create!;
-    const found = (await cloud.describeNatGateways({ vpcId: create.vpcId, tagKey: ctx.tagKey })).filter((g) => isOurs(ctx, g.tags));
+    const found = (await cloud.describeNatGateways({ vpcId: create.vpcId, tagKey: ctx.tagKey })).filter((g) => isOurs(ctx.marker, g));
     nat = found[0];
     if (!nat) {
       // an EIP first (ClientToken makes the allocation idempotent; the tag finds it after a crash)
@@ -225,7 +225,7 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
       status.route = { routeTableId: table.routeTableId, gatewayId: nat.natGatewayId, createdByOperator: true };
       return { condition: cond('False', Reason.RoutePending, `Added 0.0.0.0/0 → ${nat.natGatewayId} to ${table.routeTableId}`), status, requeueAfterMs: 1_000 };
     }
-    status.route = { routeTableId: table.routeTableId, ...(def.routeId !== undefined ? { routeId: def.routeId } : {}), gatewayId: nat.natGatewayId, createdByOperator: def.description === ctx.marker };
+    status.route = { routeTableId: table.routeTableId, ...(def.routeId !== undefined ? { routeId: def.routeId } : {}), gatewayId: nat.natGatewayId, createdByOperator: isOurs(ctx.marker, def) };
   }
 
   // 4. the whitelist: NAT EIPs (/32) + cidrs, entries marked in Description; stale marked entries removed
@@ -241,7 +241,7 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
   }
   const removed: string[] = [];
   for (const h of have) {
-    if (h.description === ctx.marker && !want.has(h.cidrBlock)) {
+    if (isOurs(ctx.marker, h) && !want.has(h.cidrBlock)) {
       await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
       removed.push(h.cidrBlock);
     }
@@ -257,44 +257,56 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
   return { condition: cond('True', Reason.PublicAccessReady, `Public access through ${nat.natGatewayId} (${nat.publicIps.map((a) => a.ip).join(', ')}) allowed by the whitelist`), status };
 }
 
-/** Tears down what the Public mode created, in the order the API requires. True when nothing is left. */
-export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string, shared: StillNeeded = nothingShared()): Promise<boolean> {
+/** Where to look for Public resources besides status: VPCs (NAT gateways by tag) and route tables (routes by description). */
+export interface PublicHints {
+  vpcIds: string[];
+  routeTableIds: string[];
+}
+
+/**
+ * Tears down what the Public mode created, in the order the API requires. Found by marker in the cloud (whitelist
+ * entries, routes, tagged NAT gateways and EIPs) as well as by status; the public endpoint only by status
+ * (the cloud keeps no marker on it). True when nothing is left.
+ */
+export async function cleanupPublic(cloud: TencentCloud, registryId: string, n: NetworkStatus, marker: string, shared: StillNeeded = nothingShared(), hints: PublicHints = { vpcIds: [], routeTableIds: [] }): Promise<boolean> {
   let done = true;
   // whitelist entries we added (found by marker, deleted by CIDR), unless another TcrAccess wants the CIDR
   const ep = await cloud.describeExternalEndpointStatus(registryId);
   if (ep.status === 'Opened') {
     for (const h of await cloud.describeSecurityPolicies(registryId)) {
-      if (h.description === marker && !shared.cidrs.has(h.cidrBlock)) {
+      if (isOurs(marker, h) && !shared.cidrs.has(h.cidrBlock)) {
         await cloud.deleteSecurityPolicy(registryId, h.cidrBlock);
         done = false;
       }
     }
   }
-  // the route we added, before the gateway
-  if (n.route?.createdByOperator) {
-    const table = await cloud.describeRouteTable(n.route.routeTableId);
-    const r = table?.routes.find((x) => x.description === marker && x.destinationCidrBlock === '0.0.0.0/0');
-    if (r?.routeId !== undefined) {
-      await cloud.deleteRoute(n.route.routeTableId, r.routeId);
+  // the routes we added, before the gateway
+  for (const routeTableId of new Set([...(n.route?.routeTableId ? [n.route.routeTableId] : []), ...hints.routeTableIds])) {
+    const table = await cloud.describeRouteTable(routeTableId);
+    for (const r of table?.routes.filter((x) => isOurs(marker, x) && x.destinationCidrBlock === '0.0.0.0/0' && x.routeId !== undefined) ?? []) {
+      await cloud.deleteRoute(routeTableId, r.routeId!);
       done = false;
     }
   }
-  // the gateway we created
-  if (n.natGateway?.createdByOperator && n.natGateway.id && !shared.natGateways.has(n.natGateway.id)) {
-    const g = (await cloud.describeNatGateways({ ids: [n.natGateway.id] }))[0];
-    if (g) {
-      if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId);
-      return false; // EIPs unbind only once the gateway is gone
-    }
+  // the gateways we created: tagged with our marker, or recorded as ours in status
+  const gateways = new Map<string, NatGateway>();
+  for (const vpcId of new Set(hints.vpcIds)) for (const g of await cloud.describeNatGateways({ vpcId, tagKey: CLOUD_TAG_KEY })) if (isOurs(marker, g)) gateways.set(g.natGatewayId, g);
+  if (n.natGateway?.createdByOperator && n.natGateway.id && !gateways.has(n.natGateway.id)) for (const g of await cloud.describeNatGateways({ ids: [n.natGateway.id] })) gateways.set(g.natGatewayId, g);
+  let gatewaysLeft = false;
+  for (const g of gateways.values()) {
+    if (shared.natGateways.has(g.natGatewayId)) continue;
+    if (g.state !== 'DELETING') await cloud.deleteNatGateway(g.natGatewayId);
+    gatewaysLeft = true;
   }
-  // EIPs we allocated (only once unbound)
-  const ours = (n.eips ?? []).filter((e) => e.allocatedByOperator).map((e) => e.id);
-  if (ours.length) {
-    const addrs = await cloud.describeAddresses({ ids: ours });
-    const unbound = addrs.filter((a) => a.status === 'UNBIND').map((a) => a.addressId);
-    if (unbound.length) await cloud.releaseAddresses(unbound);
-    if (addrs.length) done = false;
-  }
+  if (gatewaysLeft) return false; // EIPs unbind only once the gateway is gone
+  // EIPs we allocated (tagged, or recorded in status), only once unbound
+  const eips = new Map((await cloud.describeAddresses({ tag: { key: CLOUD_TAG_KEY, value: marker } })).filter((a) => isOurs(marker, a)).map((a) => [a.addressId, a]));
+  const recorded = (n.eips ?? []).filter((e) => e.allocatedByOperator && !eips.has(e.id)).map((e) => e.id);
+  if (recorded.length) for (const a of await cloud.describeAddresses({ ids: recorded })) eips.set(a.addressId, a);
+  const live = [...eips.values()].filter((a) => a.status !== 'OFFLINING');
+  const unbound = live.filter((a) => a.status === 'UNBIND').map((a) => a.addressId);
+  if (unbound.length) await cloud.releaseAddresses(unbound);
+  if (live.length) done = false;
   // the public endpoint, if we opened it
   if (n.publicEndpoint?.openedByOperator && done && !shared.publicEndpoint) {
     if (ep.status === 'Opened') {

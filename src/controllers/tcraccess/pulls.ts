@@ -15,6 +15,8 @@ export const PULL_HEALTHY = 'PullHealthy';
 export const PULL_STATUS_MIN_INTERVAL_MS = 30_000;
 
 const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff']);
+/** Cached messages are cut to what the classifier reads: an outage must not cost 2 KiB per pod and Event. */
+export const CACHED_MESSAGE_CHARS = 512;
 
 /** A Pending pod as cached: only the containers waiting on an image pull. */
 export interface PendingPod {
@@ -39,7 +41,7 @@ export function toPendingPod(o: KubeObject): PendingPod & KubeObject {
   const waiting: PendingPod['waiting'] = [];
   for (const cs of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])] as Array<{ name: string; image: string; state?: { waiting?: { reason?: string; message?: string } } }>) {
     const w = cs.state?.waiting;
-    if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: cs.name, image: cs.image, reason: w.reason, message: (w.message ?? '').slice(0, 2048) });
+    if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: cs.name, image: cs.image, reason: w.reason, message: (w.message ?? '').slice(0, CACHED_MESSAGE_CHARS) });
   }
   return { metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting };
 }
@@ -52,9 +54,15 @@ export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
     metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string },
     podName: io.name ?? '',
     podUid: io.uid ?? '',
-    message: String(r['message'] ?? '').slice(0, 2048),
+    message: String(r['message'] ?? '').slice(0, CACHED_MESSAGE_CHARS),
   };
 }
+
+/** Pending pods worth caching: some container waits on an image pull (the others are kept out of memory). */
+export const waitsOnPull = (p: PendingPod): boolean => p.waiting.length > 0;
+
+/** Failed Events worth caching: about an image pull. */
+export const aboutPull = (e: PullEvent): boolean => /pull|image/i.test(e.message);
 
 /** host[:port] with the HTTPS default port made explicit, for comparing image hosts with registry.server. */
 export function normalizeHost(hostport: string): string {

@@ -3,7 +3,7 @@
 // writes status only when it changed. The walk goes one way: observe → desired → apply → status.
 import type { Logger } from 'winston';
 import { ApiVersion, Kind, type TcrAccess } from '../../api/v1alpha1/types.ts';
-import { addFinalizer, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
+import { addFinalizer, recordCloudInstance, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
 import { needsCloud, runCloud } from './cloud.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, FINALIZER, isSelected, isTerminating } from './desired.ts';
@@ -83,6 +83,10 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
         persistNetwork: async (n: NetworkStatus) => {
           current = await writeNetworkStatus(current, n, d);
           log.info('Recorded intent in status before a cloud create', { network: n.mode });
+        },
+        recordInstance: async (value: string | undefined) => {
+          current = await recordCloudInstance(current, value, d);
+          log.info(value ? 'Recorded the cloud instance before any cloud create' : 'Cloud resources cleaned up: forgot the recorded instance', { instance: value });
         },
         warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
       });
