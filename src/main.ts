@@ -14,6 +14,7 @@ import { LeaderElector } from './k8s/leader.ts';
 import { createLogger } from './k8s/logger.ts';
 import { createMetrics } from './k8s/metrics.ts';
 import { metricsServer, probeServer } from './k8s/probes.ts';
+import { VERSION } from './version.ts';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -72,6 +73,7 @@ export interface Flags {
 
 export function buildCli(): Command {
   return new Command('tcr-access-operator')
+    .version(VERSION, '--version', 'print the version and exit')
     .description('Kubernetes operator that makes Tencent Container Registry (TCR) just work for TKE and TKE Serverless clusters')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster config)')
     .option('--namespace <ns>', "the operator's own namespace (default: $POD_NAMESPACE or the service account's)", defaultNamespace())
@@ -140,7 +142,7 @@ export async function run(argv: string[]): Promise<void> {
   if (f.clusterId === 'default') {
     logger.warn('--cluster-id is not set: set it to the TKE cluster ID, so that the cloud resources of this cluster are told apart from those of other clusters using the same TCR instance (the marker also carries each TcrAccess UID)');
   }
-  logger.info('Starting', { namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
+  logger.info('Starting', { version: VERSION, namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
 
   const cloudAbort = new AbortController();
   const endpoint = (host: string | undefined) => (host ? { host, protocol: f.tencentcloudProtocol } : undefined);
