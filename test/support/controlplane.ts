@@ -34,6 +34,8 @@ export interface StartOptions {
   extraApiServerArgs?: string[];
   /** Write an audit log (Metadata level, write verbs only) to `<dir>/audit.log`. */
   auditPolicy?: boolean;
+  /** Runs kube-apiserver through this command prefix (e.g. `nsenter -t <pid> -m --`, see test/support/node/). */
+  wrapCommand?: string[];
 }
 
 export interface RawResponse {
@@ -122,7 +124,7 @@ function killAllSync(): void {
   watchdogs.clear();
 }
 
-function installExitHooks(): void {
+export function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
   process.on('exit', killAllSync);
@@ -164,7 +166,7 @@ function writePidsFile(dir: string, servers: Server[]): void {
   }
 }
 
-interface Server {
+export interface Server {
   name: string;
   child: ChildProcess;
   logPath: string;
@@ -173,7 +175,7 @@ interface Server {
   done: boolean;
 }
 
-function startServer(name: string, bin: string, args: string[], logPath: string, onExit: () => void): Server {
+export function startServer(name: string, bin: string, args: string[], logPath: string, onExit: () => void): Server {
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
@@ -199,11 +201,11 @@ function startServer(name: string, bin: string, args: string[], logPath: string,
   return server;
 }
 
-function isRunning(s: Server): boolean {
+export function isRunning(s: Server): boolean {
   return !s.done && s.child.exitCode === null && s.child.signalCode === null;
 }
 
-async function stopServer(s: Server): Promise<void> {
+export async function stopServer(s: Server): Promise<void> {
   if (isRunning(s)) {
     s.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
@@ -221,7 +223,7 @@ async function stopServer(s: Server): Promise<void> {
   }
 }
 
-async function logTail(file: string, lines = 40): Promise<string> {
+export async function logTail(file: string, lines = 40): Promise<string> {
   try {
     const text = await readFile(file, 'utf8');
     return text.split('\n').slice(-lines).join('\n');
@@ -232,9 +234,10 @@ async function logTail(file: string, lines = 40): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function resolveBinaries(): Promise<{ apiserver: string; etcd: string }> {
-  const dir = await new Promise<string>((resolve, reject) => {
-    const child = spawn('bash', [path.join(REPO_ROOT, 'scripts', 'envtest-bins.sh')], {
+/** Runs one of the scripts/*-bins.sh scripts (they build into the cache when needed) and returns the dir it prints. */
+export async function binDirFrom(script: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', [path.join(REPO_ROOT, 'scripts', script)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -244,9 +247,13 @@ async function resolveBinaries(): Promise<{ apiserver: string; etcd: string }> {
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
-      else reject(new Error(`scripts/envtest-bins.sh exited with ${code}`));
+      else reject(new Error(`scripts/${script} exited with ${code}`));
     });
   });
+}
+
+async function resolveBinaries(): Promise<{ apiserver: string; etcd: string }> {
+  const dir = await binDirFrom('envtest-bins.sh');
   const apiserver = path.join(dir, 'kube-apiserver');
   const etcd = path.join(dir, 'etcd');
   for (const bin of [apiserver, etcd]) {
@@ -266,13 +273,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function distinctFreePorts(n: number): Promise<number[]> {
+export async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
+export async function openssl(dir: string, args: string[]): Promise<void> {
   try {
     await execFileP('openssl', args, { cwd: dir });
   } catch (err) {
@@ -362,7 +369,7 @@ function httpGetStatus(url: string): Promise<number> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns true; fails early if `server` exits. */
-async function waitUntil(
+export async function waitUntil(
   what: string,
   server: Server,
   timeoutMs: number,
@@ -510,7 +517,10 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       );
     }
     args.push(...(opts.extraApiServerArgs ?? []));
-    const apiserver = launch('kube-apiserver', bins.apiserver, args);
+    const [wrapBin, ...wrapArgs] = opts.wrapCommand ?? [];
+    const apiserver = wrapBin
+      ? launch('kube-apiserver', wrapBin, [...wrapArgs, bins.apiserver, ...args])
+      : launch('kube-apiserver', bins.apiserver, args);
 
     const request = (apiPath: string, ropts: RawRequestOptions = {}): Promise<RawResponse> =>
       rawRequest(server, caPem, apiPath, { ...ropts, token: ropts.token === undefined ? adminToken : ropts.token });

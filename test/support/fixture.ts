@@ -24,19 +24,20 @@ export interface Fixture {
 let fixture: Promise<Fixture> | undefined;
 
 export function getFixture(): Promise<Fixture> {
-  fixture ??= (async () => {
-    const cp = await getControlPlane();
-    // the base and the ClusterDefault Role in kube-system (its own kustomization)
-    const rbac = ['manifests', 'manifests/cluster-default']
-      .flatMap((dir) => readdirSync(path.join(REPO_ROOT, dir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => path.join(REPO_ROOT, dir, f)))
-      .flatMap((f) => readYamlObjects(f))
-      .filter((o) => RBAC_KINDS.has(o.kind!));
-    assert.ok(rbac.some((o) => o.kind === 'ClusterRole'), 'manifests/ must define the operator ClusterRole');
-    await applyObjects(cp.kubeConfig, rbac);
-    const { path: operatorKubeconfig } = await cp.kubeConfigFor(OPERATOR_NS, OPERATOR_SA);
-    return { cp, admin: adminClient(cp.kubeConfig), operatorKubeconfig };
-  })();
+  fixture ??= getControlPlane().then(fixtureOn);
   return fixture;
+}
+
+/** The operator's RBAC from manifests/ (the base and the ClusterDefault Role in kube-system) on `cp`, and a kubeconfig of its ServiceAccount. */
+export async function fixtureOn(cp: ControlPlane): Promise<Fixture> {
+  const rbac = ['manifests', 'manifests/cluster-default']
+    .flatMap((dir) => readdirSync(path.join(REPO_ROOT, dir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => path.join(REPO_ROOT, dir, f)))
+    .flatMap((f) => readYamlObjects(f))
+    .filter((o) => RBAC_KINDS.has(o.kind!));
+  assert.ok(rbac.some((o) => o.kind === 'ClusterRole'), 'manifests/ must define the operator ClusterRole');
+  await applyObjects(cp.kubeConfig, rbac);
+  const { path: operatorKubeconfig } = await cp.kubeConfigFor(OPERATOR_NS, OPERATOR_SA);
+  return { cp, admin: adminClient(cp.kubeConfig), operatorKubeconfig };
 }
 
 /** A ServiceAccount of its own bound to the given ClusterRoles of manifests/ (and, optionally, the Lease Role); its kubeconfig file. */

@@ -50,8 +50,8 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(bin: string, dir: string, name: string, extra: { tls?: { certificate: string; key: string }; auth?: unknown }): Promise<Registry> {
-  const port = await freePort();
+export async function startRegistry(bin: string, dir: string, name: string, extra: { tls?: { certificate: string; key: string }; auth?: unknown; port?: number }): Promise<Registry> {
+  const port = extra.port ?? (await freePort());
   const root = path.join(dir, `${name}-storage`);
   fs.mkdirSync(root, { recursive: true });
   const cfg = {
