@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Prints the directory that holds kubelet, kube-controller-manager and kube-scheduler for the node tests
+# Prints the directory that holds kubelet, kube-controller-manager, kube-scheduler and kubectl for the node tests
 # (test/node), building them from the Go module proxy first if they are not cached.
 #
-#   TCRA_NODE_BINS   a directory that already holds the three binaries: used as is, nothing is built.
+#   TCRA_NODE_BINS   a directory that already holds the four binaries: used as is, nothing is built.
 #   TCRA_CACHE_DIR   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/tcr-access-operator)
 #
 # Same module and k8s.io/kubernetes pin as kube-apiserver (test/envtest/kube/go.mod, see envtest-bins.sh),
 # so the node runs the control plane's version. Cold build: about 4 min per binary on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bins=(kubelet kube-controller-manager kube-scheduler)
+bins=(kubelet kube-controller-manager kube-scheduler kubectl)
 
 have_all() { for b in "${bins[@]}"; do [ -x "$1/$b" ] || return 1; done; }
 

@@ -71,6 +71,11 @@ export interface KubeletOptions {
   ensureSecretPulledImages?: boolean;
 }
 
+export interface NodeOptions {
+  /** More kube-apiserver flags, e.g. --enable-aggregator-routing=true (webhooks reached through Service endpoints). */
+  apiServerArgs?: string[];
+}
+
 export interface Registries {
   /** TLS (test CA trusted by containerd) + htpasswd auth: `127.0.0.1:<port>`. */
   private: string;
@@ -287,7 +292,7 @@ function spawnWatchdog(dir: string, blackholed: string): void {
   dog.unref();
 }
 
-export async function startNode(kubeletOpts: KubeletOptions = {}): Promise<RealNode> {
+export async function startNode(kubeletOpts: KubeletOptions = {}, nodeOpts: NodeOptions = {}): Promise<RealNode> {
   const blocker = nodeBlocker();
   if (blocker) throw new Error(blocker);
   installExitHooks();
@@ -390,7 +395,7 @@ export async function startNode(kubeletOpts: KubeletOptions = {}): Promise<RealN
     const nsenter = ['nsenter', '-t', String(nsPid), '-m', '--'];
 
     // --- control plane (in the namespace: any name it resolves goes to the loopback DNS)
-    cp = await startControlPlane({ wrapCommand: nsenter, extraApiServerArgs: ['--kubelet-preferred-address-types=InternalIP'] });
+    cp = await startControlPlane({ wrapCommand: nsenter, extraApiServerArgs: ['--kubelet-preferred-address-types=InternalIP', ...(nodeOpts.apiServerArgs ?? [])] });
     const kubeconfig = path.join(dir, 'kubeconfig');
     await copyFile(cp.kubeconfigPath, kubeconfig);
     const admin = adminClient(cp.kubeConfig);
