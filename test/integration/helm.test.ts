@@ -109,6 +109,8 @@ describe('Helm chart', function () {
       workers: 4,
       tencentcloud: { endpoint: '{service}.internal.tencentcloudapi.com' },
       diagnosePulls: false,
+      cloudAmbientCredentials: false,
+      minTokenRotationPeriod: '2h',
       webhook: { enabled: false },
       heap: { maxOldSpaceSizeMi: 200, maxSemiSpaceSizeMi: 2 },
       priorityClassName: 'system-cluster-critical',
@@ -121,7 +123,7 @@ describe('Helm chart', function () {
     const c = dep.spec.template.spec.containers[0]!;
     assert.equal(c.image, 'registry.example.com/tcr/op:9.9.9');
     assert.equal(dep.spec.replicas, 3);
-    for (const a of ['--cluster-id=cls-abc', '--log-level=debug', '--workers=4', '--tencentcloud-endpoint={service}.internal.tencentcloudapi.com', '--no-diagnose-pulls', '--webhook-bind-address=0']) assert.ok(c.args.includes(a), a);
+    for (const a of ['--cluster-id=cls-abc', '--log-level=debug', '--workers=4', '--tencentcloud-endpoint={service}.internal.tencentcloudapi.com', '--no-diagnose-pulls', '--cloud-ambient-credentials=false', '--min-token-rotation-period=2h', '--webhook-bind-address=0']) assert.ok(c.args.includes(a), a);
     assert.equal(c.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=200 --max-semi-space-size=2');
     assert.equal(dep.spec.template.spec.priorityClassName, 'system-cluster-critical');
     assert.deepEqual(dep.spec.template.spec.nodeSelector, { pool: 'system' });
