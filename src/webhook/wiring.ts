@@ -7,7 +7,7 @@ import type { Logger } from 'winston';
 import type { TcrAccess } from '../api/v1alpha1/types.ts';
 import { applyEksConfig, clusterDefaultWant } from '../controllers/annotations/clusterdefault.ts';
 import { isSelected, type NamespaceMeta } from '../controllers/tcraccess/desired.ts';
-import type { KubeClient } from '../k8s/client.ts';
+import { isForbidden, type KubeClient } from '../k8s/client.ts';
 import { Informer, type KubeObject } from '../k8s/informer.ts';
 import type { Metrics } from '../k8s/metrics.ts';
 import type { RegistryKind, RegistryRule } from './annotations.ts';
@@ -148,9 +148,18 @@ export class Annotations {
         if (missing) this.o.logger.warn(`MutatingWebhookConfiguration ${WEBHOOK_CONFIGURATION_NAME} does not exist: apply manifests/webhook.yaml (the operator only updates it)`);
         else if (r !== 'unchanged') this.o.logger.info('Synced the MutatingWebhookConfiguration', { result: r, registries: webhook.length });
       }
-      await applyEksConfig(this.o.client, clusterDefaultWant(clusterDefault));
+      try {
+        await applyEksConfig(this.o.client, clusterDefaultWant(clusterDefault));
+      } catch (e) {
+        // No ClusterDefault rule and no access to kube-system/eks-config (manifests/cluster-default not applied):
+        // there is nothing to write, and nothing of ours can be there to remove.
+        if (!(isForbidden(e) && clusterDefault.length === 0)) throw e;
+      }
       if (missing) setTimeout(() => this.scheduleSync(), 30_000).unref();
-      else this.lastSync = key;
+      else {
+        if (this.lastSync === '') this.o.logger.info('Annotation configuration in sync', { webhookRegistries: webhook.length, clusterDefaultRegistries: clusterDefault.length });
+        this.lastSync = key;
+      }
     } catch (e) {
       this.o.logger.warn('Annotation sync failed, retrying', { error: String(e) });
       setTimeout(() => this.scheduleSync(), 5_000).unref();

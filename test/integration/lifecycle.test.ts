@@ -2,6 +2,7 @@
 // cannot sync end the process non-zero, a lost leadership stops every write and every cloud call and exits,
 // /readyz waits for the webhook, and --no-diagnose-pulls runs without Pod or Event read access.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { request } from 'node:http';
 import { connect } from 'node:tls';
 import { defaultSeed, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type TencentCloudEmulator } from '../../emulator/index.ts';
@@ -9,6 +10,8 @@ import type { KubeClient } from '../../src/k8s/client.ts';
 import { accessPath, condition, createAccess, createNamespace, getAccess, getFixture, getOrUndefined, OPERATOR_NS, operatorIdentity, putSourceSecret, type Fixture } from '../support/fixture.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
 import { freePort } from '../support/registry.ts';
+import { REPO_ROOT } from '../support/controlplane.ts';
+import { applyObjects, readYamlObjects } from '../support/kube.ts';
 import { eventually } from '../support/wait.ts';
 
 for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];
@@ -92,6 +95,21 @@ describe('operator lifecycle (real API server, operator processes)', function ()
     assert.equal(op.proc.exitCode, null, 'still running');
     await f.admin.delete(accessPath('life-nopulls'));
     await eventually(async () => assert.equal(await getOrUndefined(f.admin, accessPath('life-nopulls')), undefined));
+  });
+
+  it('without manifests/cluster-default (no kube-system/eks-config access) and no ClusterDefault rule, the annotation sync completes', async () => {
+    await applyObjects(f.cp.kubeConfig, readYamlObjects(path.join(REPO_ROOT, 'manifests', 'webhook.yaml')));
+    const kc = await operatorIdentity(f, 'life-nocd', ['tcr-access-operator', 'tcr-access-operator-diagnose-pulls'], true);
+    const webhook = await freePort();
+    const op = startOperator({
+      kubeconfig: kc,
+      namespace: OPERATOR_NS,
+      args: [...LEASE_ARGS, `--webhook-bind-address=127.0.0.1:${webhook}`, `--webhook-url=https://127.0.0.1:${webhook}/mutate-pods`, '--webhook-ip-sans=127.0.0.1'],
+    });
+    ops.push(op);
+    // the sync reaches its end (webhook configuration written, eks-config skipped) instead of failing every 5 s
+    await eventually(async () => assert.ok(op.logs.some((l) => l.includes('Annotation configuration in sync')), op.logs.slice(-5).join('\n')), { timeoutMs: 60_000, intervalMs: 250 });
+    assert.deepEqual(op.logs.filter((l) => l.includes('Annotation sync failed')), []);
   });
 
   it('/readyz stays 503 until the webhook listens with a certificate', async () => {
