@@ -3,7 +3,8 @@
 //     Chart.yaml (version, appVersion: the default image tag) and the image tag of manifests/deployment.yaml;
 //  2. turns the CHANGELOG's "Unreleased" section into "<version> - <date>" (a new empty Unreleased above);
 //  3. writes release/<version>/: install.yaml (the kustomize base: namespace, CRD, RBAC, Deployment,
-//     Services, webhook, PDB), crds.yaml (the CRD alone) and tcr-access-operator-<version>.tgz (helm package).
+//     Services, webhook, PDB), crds.yaml (the CRD alone), tcr-access-operator-<version>.tgz (helm package) and
+//     tcr-access.mjs (the CLI in one file, any Node ≥ 22).
 // release/ is git-ignored: attach its files to the release; commit and tag the stamped files.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,8 @@ function artefacts(version: string): string {
   writeFileSync(path.join(out, 'crds.yaml'), `# tcr-access-operator ${version}: the TcrAccess CRD\n` + docs(kustomizeBuild(at('crds'))));
   const helm = execFileSync('bash', [at('scripts/helm-bin.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   execFileSync(helm, ['package', at('charts/tcr-access-operator'), '--destination', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // the CLI in one file (built in a child process: src/version.ts was just stamped)
+  execFileSync(process.execPath, [at('scripts/build-cli.ts'), '--outfile', path.join(out, 'tcr-access.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   return out;
 }
 
@@ -63,5 +66,5 @@ if (!SEMVER.test(version)) {
 stamp(version, new Date().toISOString().slice(0, 10));
 execFileSync(process.execPath, [at('scripts/generate-crd.ts'), '--check'], { stdio: 'inherit' });
 const out = artefacts(version);
-console.log(`stamped ${version}; wrote ${path.relative(ROOT, out)}/{install.yaml,crds.yaml,tcr-access-operator-${version}.tgz}`);
+console.log(`stamped ${version}; wrote ${path.relative(ROOT, out)}/{install.yaml,crds.yaml,tcr-access-operator-${version}.tgz,tcr-access.mjs}`);
 console.log(`next: review the CHANGELOG entry, commit, tag v${version}, build and push the image ${IMAGE}:${version}`);

@@ -4,14 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { accessCommands } from './access.ts';
 import { doctorCommand } from './doctor.ts';
 import { EXIT_OK, EXIT_USAGE, type Io } from './doctor/flags.ts';
-import { cliVersion } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /** The whole `tcr-access` CLI. Resolves to the process exit code. */
 export async function runCli(argv: string[], io: Io, name = 'tcr-access'): Promise<number> {
   let code = EXIT_OK;
   const program = new Command(name)
     .description('Tools for tcr-access-operator: make Tencent Container Registry (TCR) pulls work, and say why they do not')
-    .version(cliVersion(), '--version', 'print the version')
+    .version(VERSION, '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(add --help for usage)');

@@ -75,6 +75,8 @@ describe('release (npm run release -- <version>, in a copy of the repository)', 
 
   it('packages the chart of this version', async () => {
     const tgz = path.join(copy, 'release', VERSION, `tcr-access-operator-${VERSION}.tgz`);
+    const cli = path.join(copy, 'release', VERSION, 'tcr-access.mjs');
+    assert.equal(execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' }).trim(), VERSION, 'the CLI of the release says its version');
     const chart = await helm(['show', 'chart', tgz]);
     assert.match(chart, new RegExp(`^version: ${VERSION}$`, 'm'));
     assert.match(chart, new RegExp(`^appVersion: ${VERSION}$`, 'm'));
