@@ -293,6 +293,11 @@ export class TencentCloudEmulator {
     );
   }
 
+  /** API requests that have arrived so far, counted on arrival (callCount counts them once answered). */
+  received(): number {
+    return this.#seq;
+  }
+
   /** Number of calls received (any outcome), optionally for one action and/or only mutating ones. */
   callCount(action?: string, opts: { mutatingOnly?: boolean } = {}): number {
     return this.calls({ action, mutating: opts.mutatingOnly ? true : undefined }).length;

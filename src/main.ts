@@ -249,7 +249,7 @@ export async function run(argv: string[]): Promise<void> {
         controller?.stopWriting(); // before the cloud abort: an aborted cloud step must not write its status
         cloudAbort.abort();
         annotationsAbort.abort();
-        logger.error('leader election lost: stopping all work and exiting');
+        logger.error('leader election lost: stopping all work and exiting', { cloudRequestsSent: cloud.requestsSent });
         void shutdown('leader election lost', 1); // not awaited: shutdown waits for the elector's loop, which is here
       },
     });

@@ -31,10 +31,15 @@ export interface OperatorProcess {
   exited: Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, string[]>();
 process.on('exit', () => {
-  for (const p of running) p.kill('SIGKILL');
+  for (const p of running.keys()) p.kill('SIGKILL');
 });
+
+/** The last lines of every operator still running: printed by the root hooks when a test fails. */
+export function runningOperatorLogs(lines = 80): string[][] {
+  return [...running.values()].map((l) => l.slice(-lines));
+}
 
 export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string>; entry?: string }): OperatorProcess {
   const args = [
@@ -48,14 +53,24 @@ export function startOperator(opts: { kubeconfig: string; namespace: string; arg
     ...(opts.args ?? []),
   ];
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
   const logs: string[] = [];
-  const collect = (buf: Buffer) => {
-    for (const line of buf.toString('utf8').split('\n')) if (line.trim()) logs.push(line);
-    if (process.env['TCRA_TEST_OPERATOR_LOGS'] === '1') process.stderr.write(buf);
+  running.set(proc, logs);
+  // A chunk may end in the middle of a line: the rest waits for the next chunk of the same stream.
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let partial = '';
+    stream.setEncoding('utf8'); // a character split between chunks stays whole
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) logs.push(line);
+      if (process.env['TCRA_TEST_OPERATOR_LOGS'] === '1') process.stderr.write(chunk);
+    });
+    stream.on('end', () => {
+      if (partial.trim()) logs.push(partial);
+    });
   };
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
+  collect(proc.stdout!);
+  collect(proc.stderr!);
   const exited = new Promise<number | null>((resolve) =>
     proc.on('exit', (code) => {
       running.delete(proc);

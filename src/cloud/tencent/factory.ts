@@ -32,6 +32,12 @@ export class SdkCloudFactory implements CloudFactory {
   private readonly opts: SdkCloudFactoryOptions;
   private readonly clients = new Map<string, SdkCloud>();
   private defaultChain: ResolvedCredential | undefined;
+  #sent = 0;
+
+  /** TCR and VPC API requests handed to the transport so far, by every client (logged when leadership is lost). */
+  get requestsSent(): number {
+    return this.#sent;
+  }
 
   constructor(opts: SdkCloudFactoryOptions) {
     this.opts = opts;
@@ -75,6 +81,9 @@ export class SdkCloudFactory implements CloudFactory {
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       ...(this.opts.onCall ? { onCall: this.opts.onCall } : {}),
+      onSend: () => {
+        this.#sent += 1;
+      },
     });
     this.clients.set(key, c);
     const max = this.opts.maxClients ?? 64;

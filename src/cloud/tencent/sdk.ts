@@ -70,6 +70,8 @@ export interface SdkCloudOptions {
   signal?: AbortSignal;
   /** Called once per request sent (every attempt), for metrics. */
   onCall?: (call: CloudCall) => void;
+  /** Called just before a request is handed to the SDK's transport. */
+  onSend?: () => void;
 }
 
 /** One request to the Tencent Cloud API, as metrics see it (no request or response content). */
@@ -124,9 +126,11 @@ export class SdkCloud implements TencentCloud {
   private readonly retry: RetryPolicy;
   private readonly signal: AbortSignal | undefined;
   private readonly onCall: ((call: CloudCall) => void) | undefined;
+  private readonly onSend: (() => void) | undefined;
 
   constructor(opts: SdkCloudOptions) {
     this.onCall = opts.onCall;
+    this.onSend = opts.onSend;
     this.region = opts.region;
     this.credential = opts.credential;
     this.credentialDescription = opts.credentialDescription ?? 'credentials';
@@ -185,6 +189,7 @@ export class SdkCloud implements TencentCloud {
         if (this.signal?.aborted) throw new CloudError({ message: `${action}: aborted`, action, kind: 'transient', aborted: true, backoffHintMs: 0 });
         // Fetch dynamic credentials first, so a missing identity is an `auth` error rather than a network one.
         if (isDynamicCredential(this.credential)) await this.credential.getCredential();
+        this.onSend?.();
         const res = (await client.request(action, req, this.signal ? { signal: this.signal } : {})) as Res;
         this.onCall?.({ service: product, action, code: 'Success', seconds: (performance.now() - t0) / 1000 });
         this.logger.debug('tencentcloud call', { action, region: this.region, requestId: res.RequestId, attempt, durationMs: Math.round(performance.now() - t0) });
