@@ -201,7 +201,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
 
   it('a rotationPeriod below the minimum never piles tokens up: the minimum is used, RotationPeriodTooShort says so', async function () {
     this.timeout(150_000);
-    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/rotate/'));
+    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:rotate/'));
     let most = 0;
     const sample = () => (most = Math.max(most, ours().length));
     await createAccess(f.admin, 'rotate', { ...base('r-pull', 'c-rotate'), credentials: { instanceToken: { type: 'LongTerm', rotationPeriod: '0m' } } });
@@ -239,7 +239,7 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
 
   it('long-term tokens are revoked after a switch to Temporary or secretRef, and on deletion whatever the spec says', async function () {
     this.timeout(150_000);
-    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:cls-test/switch/'));
+    const ours = () => registry().tokens.filter((t) => t.desc.startsWith('tcr-access-operator:switch/'));
     const longTerm: TcrAccessSpec = { ...base('sw-pull', 'c-switch'), credentials: { instanceToken: { type: 'LongTerm' } } };
     await createAccess(f.admin, 'switch', longTerm);
     await ready('switch');
