@@ -73,6 +73,7 @@ export interface Flags {
   statusDebounce: string;
   shutdownTimeout: string;
   cacheSyncTimeout: string;
+  watchIdleTimeout: string;
   diagnosePulls: boolean;
   logLevel: string;
 }
@@ -98,6 +99,7 @@ export function buildCli(): Command {
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
     .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')
+    .option('--watch-idle-timeout <d>', 'a watch silent this long (no event, no bookmark; the API server bookmarks about every minute) is taken as dead and restarted', '150s')
     .option('--cache-sync-timeout <d>', 'exit non-zero when the caches have not listed within this time (a missing CRD or RBAC), so the failure shows and another replica can lead', '2m')
     .option('--tencentcloud-endpoint <host>', 'Tencent Cloud API host; "{service}" is replaced by tcr/vpc/sts, e.g. "{service}.internal.tencentcloudapi.com" in clusters without Internet egress, or "127.0.0.1:9000" for the emulator (default: {service}.tencentcloudapi.com)')
     .addOption(new Option('--tencentcloud-protocol <p>', 'scheme of --tencentcloud-endpoint').choices(['https://', 'http://']).default('https://'))
@@ -133,6 +135,7 @@ export async function run(argv: string[]): Promise<void> {
     shutdown: parseDuration(f.shutdownTimeout),
     cloudTimeout: parseDuration(f.tencentcloudTimeout),
     cacheSync: parseDuration(f.cacheSyncTimeout),
+    watchIdle: parseDuration(f.watchIdleTimeout),
     minRotation: parseDuration(f.minTokenRotationPeriod),
   };
   if (durations.renew >= durations.lease) throw new Error('--renew-deadline must be shorter than --lease-duration');
@@ -143,6 +146,7 @@ export async function run(argv: string[]): Promise<void> {
     qps: f.kubeApiQps,
     burst: f.kubeApiBurst,
     userAgent: 'tcr-access-operator',
+    watchIdleTimeoutMs: durations.watchIdle,
     onResponse: (verb, code) => metrics.kubeResponse(verb, code),
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));

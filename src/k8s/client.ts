@@ -20,7 +20,12 @@ export interface ClientOptions {
   maxThrottleRetries?: number;
   /** Timeout of one plain request (never applied to watches); default 30 s. */
   requestTimeoutMs?: number;
+  /** A watch silent this long (no event, no bookmark) is dead and aborted; default WATCH_IDLE_TIMEOUT_MS. */
+  watchIdleTimeoutMs?: number;
 }
+
+/** Two missed bookmarks and a half: a silently dead watch is restarted within about 2.5 minutes. */
+export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 export class ApiError extends Error {
   readonly status: number;
@@ -42,6 +47,9 @@ export const isForbidden = (e: unknown): boolean => e instanceof ApiError && e.s
 export const isConflict = (e: unknown): boolean => e instanceof ApiError && e.status === 409 && e.reason === 'Conflict';
 export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiError && e.status === 409 && e.reason === 'AlreadyExists';
 export const isGone = (e: unknown): boolean => e instanceof ApiError && e.status === 410;
+const WATCH_IDLE = 'WatchIdle';
+/** A watch given up as dead after --watch-idle-timeout of silence (restarted at once, on a new connection). */
+export const isWatchIdle = (e: unknown): boolean => e instanceof ApiError && e.reason === WATCH_IDLE;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -92,12 +100,16 @@ export class KubeClient {
     this.limiter = new TokenBucket(opts.qps, opts.burst);
   }
 
-  /** Headers and TLS material from the kubeconfig; re-read on every call so rotated tokens are picked up. */
-  private async auth(): Promise<{ headers: Record<string, string>; dispatcher: Agent }> {
+  /**
+   * Headers and TLS material from the kubeconfig; re-read on every call so rotated tokens are picked up. Plain
+   * requests share one pool of connections; a watch (`own`) gets a connection of its own, never a pooled one,
+   * so a watch restarted after its connection went dead always dials anew. The caller closes an own dispatcher.
+   */
+  private async auth(own = false): Promise<{ headers: Record<string, string>; dispatcher: Agent }> {
     const o: RequestOptions = {};
     await this.kc.applyToHTTPSOptions(o);
-    if (!this.dispatcher) {
-      this.dispatcher = new Agent({
+    const agent = (connections: number) =>
+      new Agent({
         connect: {
           ca: o.ca as string | Buffer | undefined,
           cert: o.cert as string | Buffer | undefined,
@@ -106,12 +118,24 @@ export class KubeClient {
           ...(o.servername ? { servername: o.servername } : {}),
         },
         keepAliveTimeout: 30_000,
-        connections: 64,
+        connections,
       });
-    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    if (own) return { headers, dispatcher: agent(1) };
+    this.dispatcher ??= agent(64);
     return { headers, dispatcher: this.dispatcher };
+  }
+
+  /**
+   * After a watch went silently dead the path to the API server is suspect (a NAT or load balancer that dropped
+   * its connections): the pool is replaced, its idle connections closed, requests in flight finish or time out
+   * there (like kubelet closing all its connections when its heartbeat fails).
+   */
+  private renewConnections(): void {
+    const old = this.dispatcher;
+    this.dispatcher = undefined;
+    void old?.close().catch(() => undefined);
   }
 
   url(path: string, query?: Query): string {
@@ -175,11 +199,12 @@ export class KubeClient {
   /**
    * Streams a watch. Resolves when the server closes the stream (the caller re-watches from the last
    * resourceVersion), rejects on errors. An ERROR event (e.g. 410 Gone) is turned into an ApiError.
-   * `idleTimeoutMs` aborts a stream that stays silent (dead TCP connection).
+   * `idleTimeoutMs` (default: the client's watchIdleTimeoutMs) aborts a stream that stays silent (dead TCP connection).
    */
-  async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, opts: { accept?: string; signal?: AbortSignal; idleTimeoutMs: number }): Promise<void> {
+  async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, opts: { accept?: string; signal?: AbortSignal; idleTimeoutMs?: number }): Promise<void> {
+    const idleTimeoutMs = opts.idleTimeoutMs ?? this.opts.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS;
     await this.limiter.take(opts.signal);
-    const { headers, dispatcher } = await this.auth();
+    const { headers, dispatcher } = await this.auth(true);
     headers['Accept'] = opts.accept ?? 'application/json';
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     const ac = new AbortController();
@@ -192,7 +217,7 @@ export class KubeClient {
       idle = setTimeout(() => {
         idleFired = true;
         ac.abort();
-      }, opts.idleTimeoutMs);
+      }, idleTimeoutMs);
     };
     try {
       arm();
@@ -219,10 +244,14 @@ export class KubeClient {
       }
     } catch (e) {
       if (opts.signal?.aborted) return;
-      if (idleFired) throw new ApiError(0, 'WatchIdle', `watch ${path} was silent for ${opts.idleTimeoutMs} ms`);
+      if (idleFired) {
+        this.renewConnections();
+        throw new ApiError(0, WATCH_IDLE, `watch ${path} was silent for ${idleTimeoutMs} ms`);
+      }
       throw e;
     } finally {
       clearTimeout(idle);
+      void dispatcher.destroy().catch(() => undefined);
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }

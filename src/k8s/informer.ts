@@ -7,7 +7,7 @@
 //   callers project objects to what they need (Secrets keep a hash of their data, never the data).
 // - Handlers see (old, new) so relations can skip no-op changes.
 import type { Logger } from 'winston';
-import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, isGone, type KubeClient, type Query } from './client.ts';
+import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, isGone, isWatchIdle, type KubeClient, type Query } from './client.ts';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -36,7 +36,7 @@ export interface InformerOptions<T> {
   pageSize?: number;
   /** Server-side watch timeout; the client reconnects after it. */
   watchTimeoutSeconds?: number;
-  /** A watch with no event and no bookmark for this long is dead (the API server bookmarks about every minute). */
+  /** A watch with no event and no bookmark for this long is dead (the API server bookmarks about every minute); default: the client's. */
   watchIdleTimeoutMs?: number;
   onError?: (err: unknown) => void;
 }
@@ -46,9 +46,6 @@ export interface Handlers<T> {
   update?: (oldObj: T, newObj: T) => void;
   delete?: (obj: T) => void;
 }
-
-/** Two missed bookmarks and a half: a silently dead watch is restarted within about 2.5 minutes. */
-export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 export const keyOf = (o: KubeObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? ''));
 
@@ -198,13 +195,19 @@ export class Informer<T extends KubeObject> {
             else this.upsert(ev.object);
             if (rv) this.resourceVersion = rv;
           },
-          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, idleTimeoutMs: this.opts.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS },
+          { accept: this.opts.metadataOnly ? ACCEPT_METADATA : undefined, signal, ...(this.opts.watchIdleTimeoutMs ? { idleTimeoutMs: this.opts.watchIdleTimeoutMs } : {}) },
         );
       } catch (err) {
         if (signal.aborted) return;
         if (isGone(err)) {
           this.opts.logger.info('Watch expired, relisting', { informer: this.opts.name });
           needList = true;
+          continue;
+        }
+        // silent too long: dead (or merely quiet, if bookmarks are missing). Not a failure: the silence itself
+        // paced it; it resumes at once from the last resourceVersion, on a new connection.
+        if (isWatchIdle(err)) {
+          this.opts.logger.info('Watch silent too long, restarting it on a new connection', { informer: this.opts.name, error: String(err) });
           continue;
         }
         failures++;

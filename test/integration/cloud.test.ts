@@ -4,7 +4,7 @@
 // 5xx storms, and crashes right after create calls. Assertions are on the final state of the cluster and
 // of the emulator's world, and on its call counts.
 import assert from 'node:assert/strict';
-import type { TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
+import type { TcrAccess, TcrAccessSpec } from '../../src/api/v1alpha1/types.ts';
 import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type TencentCloudEmulator, type Seed } from '../../emulator/index.ts';
 import { isOurMarker } from '../../src/controllers/tcraccess/marker.ts';
 import { eventually } from '../support/wait.ts';
@@ -375,6 +375,91 @@ describe('Tencent Cloud (real API server, operator process, SDK against the emul
     await f.admin.delete(accessPath('nostatus'));
     op = start();
     await gone('nostatus');
+    nothingPublicLeft();
+  });
+
+  /**
+   * A backup restore as Velero or `kubectl apply` of a saved manifest does it: the object is released without
+   * cleanup, then created again from its spec and annotations: a new UID, no status, no finalizer.
+   */
+  const restore = async (name: string): Promise<string> => {
+    const saved = await getAccess(f.admin, name);
+    const manifest = { apiVersion: 'tcr.tke.dev/v1alpha1', kind: 'TcrAccess', metadata: { name, annotations: saved.metadata.annotations }, spec: saved.spec };
+    await f.admin.mergePatch(accessPath(name), { metadata: { annotations: { 'tcr.tke.dev/skip-cleanup': 'true' } } });
+    await f.admin.delete(accessPath(name));
+    await gone(name);
+    const restored = await f.admin.create<TcrAccess>('/apis/tcr.tke.dev/v1alpha1/tcraccesses', manifest);
+    assert.notEqual(restored.metadata.uid, saved.metadata.uid, 'a restore makes a new object');
+    assert.equal(restored.status, undefined, 'and drops status');
+    return saved.metadata.uid;
+  };
+  // The restored object's network converges; its Secrets stay in conflict here, because the pull Secret the
+  // original left names the original as owner and no garbage collector (kube-controller-manager) removes it.
+  const networkReady = (name: string) =>
+    eventually(async () => {
+      const x = await getAccess(f.admin, name);
+      assert.equal(condition(x, 'NetworkReady')?.status, 'True', JSON.stringify(condition(x, 'NetworkReady')));
+      return x;
+    }, { timeoutMs: 90_000, intervalMs: 250 });
+
+  it('after a backup restore (new UID, no status) the restored Public TcrAccess re-uses and, on deletion, removes everything its original created', async () => {
+    await createAccess(f.admin, 'restored', publicSpec('restored'));
+    const a = await ready('restored', 90_000);
+    assert.equal(a.status?.network?.publicEndpoint?.openedByOperator, true);
+    const nat = world().natGateways.map((g) => g.natGatewayId);
+    assert.equal(nat.length, 1);
+    const originalUid = await restore('restored');
+    const b = await networkReady('restored');
+    assert.deepEqual(world().natGateways.map((g) => g.natGatewayId), nat, 'the restored object re-uses the NAT gateway (found by the recorded owner\'s marker), never makes a second one');
+    assert.equal(b.metadata.annotations?.['tcr.tke.dev/cloud-owner'], originalUid);
+    assert.equal(b.status?.network?.publicEndpoint?.openedByOperator, true, 'the endpoint opened by the original is still known as opened by the operator');
+    await f.admin.delete(accessPath('restored'));
+    await gone('restored');
+    nothingPublicLeft();
+    assert.equal(registry().externalEndpoint, 'Closed', 'endpoint closed: the original opened it');
+  });
+
+  it('after a backup restore the restored Private TcrAccess removes the link and DNS its original created', async () => {
+    const subnet = 'subnet-emu00003';
+    const mine = () => ({ links: registry().links.filter((l) => l.subnetId === subnet).length, dns: registry().dns.filter((x) => x.vpcId === VPC && !x.usePublicDomain).length });
+    await createAccess(f.admin, 'restoredp', { ...base('rp-pull', 'c-private'), network: { mode: 'Private', private: { vpcId: VPC, subnetId: subnet, dns: { usePublicDomain: false } } }, deletionPolicy: 'Delete' });
+    const a = await ready('restoredp');
+    assert.equal(a.status?.network?.dns?.createdByOperator, true);
+    assert.deepEqual(mine(), { links: 1, dns: 1 });
+    await restore('restoredp');
+    const b = await networkReady('restoredp');
+    assert.equal(b.status?.network?.privateLink?.createdByOperator, true, 'the link is still known as created by the operator');
+    assert.equal(b.status?.network?.dns?.createdByOperator, true);
+    await f.admin.delete(accessPath('restoredp'));
+    await gone('restoredp');
+    assert.deepEqual(mine(), { links: 0, dns: 0 }, 'link and DNS removed');
+  });
+
+  it('a copied ownership record never claims the resources of a TcrAccess that still exists', async () => {
+    // the first 23 characters of the names are the same, so the markers differ by the UID hash only
+    const victim = 'longnamed-tcraccess-abc-1';
+    const copy = 'longnamed-tcraccess-abc-2';
+    await createAccess(f.admin, victim, publicSpec(victim));
+    const v = await ready(victim, 90_000);
+    const nat = world().natGateways.map((g) => g.natGatewayId);
+    assert.equal(nat.length, 1);
+    const { manageRoute: _, ...noRoute } = publicSpec(copy).network!.public!;
+    await f.admin.create('/apis/tcr.tke.dev/v1alpha1/tcraccesses', {
+      apiVersion: 'tcr.tke.dev/v1alpha1',
+      kind: 'TcrAccess',
+      metadata: { name: copy, annotations: v.metadata.annotations },
+      spec: { ...publicSpec(copy), network: { mode: 'Public', public: noRoute } },
+    });
+    const c = await ready(copy, 90_000);
+    assert.equal(c.metadata.annotations?.['tcr.tke.dev/cloud-owner'], c.metadata.uid, 'the copied record is replaced by its own UID');
+    assert.equal(world().natGateways.length, 2, 'the copy made its own NAT gateway, it did not take the other one');
+    await f.admin.delete(accessPath(copy));
+    await gone(copy);
+    assert.deepEqual(world().natGateways.map((g) => g.natGatewayId), nat, "the other TcrAccess's NAT gateway is untouched");
+    assert.equal(registry().externalEndpoint, 'Opened', "the other TcrAccess's endpoint stays open");
+    assert.ok(registry().securityPolicies.some((p) => isOurMarker(p.description, 'cls-test', v)), "the other TcrAccess's whitelist entries stay");
+    await f.admin.delete(accessPath(victim));
+    await gone(victim);
     nothingPublicLeft();
   });
 

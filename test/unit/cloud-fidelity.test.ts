@@ -15,7 +15,7 @@ import { SdkCloudFactory } from '../../src/cloud/tencent/factory.ts';
 import { PerActionRateLimiter } from '../../src/cloud/tencent/ratelimit.ts';
 import { SdkCloud } from '../../src/cloud/tencent/sdk.ts';
 import { cloudFailure, cloudMarker, revokeOtherTokens } from '../../src/controllers/tcraccess/cloud.ts';
-import { CLOUD_TAG_KEY, isOurMarker, legacyCloudMarker, markerPredicate } from '../../src/controllers/tcraccess/marker.ts';
+import { CLOUD_CREATED_ANNOTATION, CLOUD_OWNER_ANNOTATION, CLOUD_TAG_KEY, createdRecord, isOurMarker, knownNetwork, legacyCloudMarker, markerOwner, markerPredicate, networkFromRecord } from '../../src/controllers/tcraccess/marker.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, type NetworkContext, type NetworkOutcome, type NetworkStatus } from '../../src/controllers/tcraccess/network.ts';
 import { ensureToken } from '../../src/controllers/tcraccess/tokens.ts';
 import { DEFAULT_UIN, defaultSeed, type Behaviour, type Seed, type TencentCloudEmulator } from '../../emulator/index.ts';
@@ -58,6 +58,10 @@ function contextFor(cloud: SdkCloud, access: TcrAccess, warnings: string[] = [])
   return {
     cloud,
     access,
+    // what the operator passes: status.network as it stands before each step
+    get prev() {
+      return access.status?.network ?? {};
+    },
     marker: cloudMarker(CLUSTER, access),
     ours: markerPredicate(CLUSTER, access),
     tagKey: CLOUD_TAG_KEY,
@@ -399,6 +403,38 @@ describe('Tencent Cloud fidelity (issue 10): operator steps against every emulat
       assert.ok(!isOurMarker(cloudMarker(cluster, b), cluster, a));
       assert.ok(!isOurMarker(legacyCloudMarker(cluster, b).replace(/\/[^/]*$/, '/0f1e2d3d'), cluster, a));
       assert.ok(!isOurMarker('', cluster, a));
+    });
+    it('the ownership record (annotations) survives a restore, and a copy never claims what a live TcrAccess owns', () => {
+      const n: NetworkStatus = {
+        mode: 'Private',
+        privateLink: { vpcId: 'vpc-1', subnetId: 'subnet-1', status: 'Running', accessIp: '10.0.1.2', createdByOperator: true },
+        dns: { domain: 'x-vpc.tencentcloudcr.com', usePublicDomain: false, status: 'ENABLED', eniLbIp: '10.0.1.2', createdByOperator: true },
+      };
+      const record = createdRecord(n);
+      assert.equal(record, 'link:vpc-1/subnet-1;dns:vpc-1/subnet-1/10.0.1.2/vpc');
+      assert.ok(record.length < 120, 'compact');
+      assert.deepEqual(networkFromRecord(record), {
+        mode: 'Private',
+        privateLink: { vpcId: 'vpc-1', subnetId: 'subnet-1', createdByOperator: true },
+        dns: { usePublicDomain: false, eniLbIp: '10.0.1.2', createdByOperator: true },
+      });
+      assert.equal(createdRecord(networkFromRecord(record)), record, 'round trip');
+      assert.equal(createdRecord({ mode: 'Public', publicEndpoint: { status: 'Opened', openedByOperator: true } }), 'endpoint');
+      assert.equal(createdRecord({ mode: 'Private', privateLink: { vpcId: 'v', subnetId: 's', createdByOperator: false } }), '', 'found, not created: nothing to record');
+      assert.equal(networkFromRecord('garbage;link:only-one-part'), undefined);
+
+      const original = makeAccess({ name: 'restored', uid: 'uid-original' });
+      const restored = makeAccess({ name: 'restored', uid: 'uid-restored' });
+      restored.metadata.annotations = { [CLOUD_OWNER_ANNOTATION]: 'uid-original', [CLOUD_CREATED_ANNOTATION]: record };
+      // the original is gone: the restored object makes and recognises the original's markers, and knows the link
+      assert.equal(markerOwner(restored, [restored]).metadata.uid, 'uid-original');
+      assert.ok(markerPredicate(CLUSTER, markerOwner(restored, [restored]))(cloudMarker(CLUSTER, original)));
+      assert.deepEqual(knownNetwork(restored, [restored])?.privateLink?.createdByOperator, true);
+      // status, once written again, is what counts
+      assert.equal(knownNetwork({ ...restored, status: { network: { mode: 'None' } } }, [restored])?.mode, 'None');
+      // the original (or any TcrAccess with that UID) still exists: the record is a copy and is ignored
+      assert.equal(markerOwner(restored, [restored, original]).metadata.uid, 'uid-restored');
+      assert.equal(knownNetwork(restored, [restored, original]), undefined);
     });
     it('after an upgrade, whitelist entries and routes carrying the earlier marker are still cleaned up', async () => {
       emu().reset(ownTableSeed());

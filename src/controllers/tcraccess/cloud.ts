@@ -13,7 +13,22 @@ import { storeTokenSecret } from './apply.ts';
 import { checkInstance, cleanupPrivate, cleanupPublic, ensurePrivate, ensurePublic, instanceDomains, nothingShared, registryDomain, type NetworkStatus, type PublicHints, type StillNeeded } from './network.ts';
 import type { CloudObservation } from './observation.ts';
 import { ensureToken, tokenSecretName, type TokenSecretBody } from './tokens.ts';
-import { cloudInstanceValue, cloudMarker, CLOUD_TAG_KEY, isOurs, LONG_TERM_TOKENS_ANNOTATION, markerPredicate, recordedCloudInstance, wantedCloudInstance, type CloudInstanceRef, type Ours } from './marker.ts';
+import {
+  CLOUD_INSTANCE_ANNOTATION,
+  CLOUD_OWNER_ANNOTATION,
+  cloudInstanceValue,
+  cloudMarker,
+  CLOUD_TAG_KEY,
+  isOurs,
+  knownNetwork,
+  LONG_TERM_TOKENS_ANNOTATION,
+  markerOwner,
+  markerPredicate,
+  recordedCloudInstance,
+  wantedCloudInstance,
+  type CloudInstanceRef,
+  type Ours,
+} from './marker.ts';
 
 // What this TcrAccess created in the cloud carries its marker (marker.ts: ≤ 60 characters, a hash of cluster
 // and UID); `isOurs` also recognises the format of earlier versions.
@@ -88,10 +103,11 @@ export interface CloudStepArgs {
   log: Logger;
   /** Writes status.network now (intent before a create). */
   persistNetwork: (n: NetworkStatus) => Promise<void>;
-  /** Records (or, undefined, forgets) the instance in the tcr.tke.dev/cloud-instance annotation, before any create. */
-  recordInstance: (value: string | undefined) => Promise<void>;
-  /** Records that long-term tokens may exist (annotation), before the first one is minted. */
-  recordLongTermTokens: () => Promise<void>;
+  /**
+   * Sets (undefined: removes) one annotation of the TcrAccess now: how the step records, before any create, what it
+   * must find again after status is lost (the instance, the marker owner, that long-term tokens may exist).
+   */
+  annotate: (key: string, value: string | undefined) => Promise<void>;
   /** The current credentials are in every selected namespace that is otherwise healthy. */
   rolledOut: boolean;
   warn: (reason: string, message: string) => void;
@@ -103,7 +119,8 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   const now = d.now();
   const mode = access.spec.network?.mode ?? Defaults.networkMode;
   // What status.network records (intent, ownership) is kept on every early return: it is what cleanup reads.
-  let lastNetwork: NetworkStatus | undefined = access.status?.network;
+  // Status gone (a backup restore): what the annotation recorded as created stands in for it.
+  let lastNetwork: NetworkStatus | undefined = knownNetwork(access, d.caches.accesses.values());
   const persistNetwork = async (n: NetworkStatus) => {
     await a.persistNetwork(n);
     lastNetwork = n;
@@ -127,8 +144,10 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
   }
   const region = access.spec.registry.region ?? '';
   const cloud: TencentCloud = d.cloud.client(region, creds.source!);
-  const marker = cloudMarker(d.opts.clusterId, access);
-  const ours = markerPredicate(d.opts.clusterId, access);
+  // markers name the recorded owner (the original of a restored object), else this object
+  const owner = markerOwner(access, d.caches.accesses.values());
+  const marker = cloudMarker(d.opts.clusterId, owner);
+  const ours = markerPredicate(d.opts.clusterId, owner);
 
   // 0. ownership: cloud resources made around a recorded instance the spec no longer names are cleaned up
   //    first (by deletionPolicy); the instance the spec names is recorded before anything is created.
@@ -150,12 +169,13 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
       later(f.retryMs);
       return obs;
     }
-    await a.recordInstance(undefined);
+    await a.annotate(CLOUD_INSTANCE_ANNOTATION, undefined);
     lastNetwork = { mode };
     obs.networkStatus = lastNetwork;
     if (!wanted) return obs;
   }
-  if (wanted && !(recorded && cloudInstanceValue(recorded) === cloudInstanceValue(wanted))) await a.recordInstance(cloudInstanceValue(wanted));
+  if (wanted && !(recorded && cloudInstanceValue(recorded) === cloudInstanceValue(wanted))) await a.annotate(CLOUD_INSTANCE_ANNOTATION, cloudInstanceValue(wanted));
+  if (wanted && access.metadata.annotations?.[CLOUD_OWNER_ANNOTATION] !== owner.metadata.uid) await a.annotate(CLOUD_OWNER_ANNOTATION, owner.metadata.uid);
 
   // 1. the instance (credentials depend on it for tokens, and for the registry domain when server is not set)
   const dependsOnInstance = !!access.spec.credentials.instanceToken || !access.spec.registry.server;
@@ -208,7 +228,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
       const ns = d.opts.sourceNamespaces[0]!;
       const current = d.caches.sources.get(ns)?.get(`${ns}/${tokenSecretName(access.metadata.name)}`);
       const longTerm = access.spec.credentials.instanceToken.type === 'LongTerm';
-      if (longTerm && access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] !== 'true') await a.recordLongTermTokens();
+      if (longTerm && access.metadata.annotations?.[LONG_TERM_TOKENS_ANNOTATION] !== 'true') await a.annotate(LONG_TERM_TOKENS_ANNOTATION, 'true');
       const liveTokenIds = longTerm ? new Set((await cloud.describeInstanceTokens(here.instanceId)).filter((t) => isOurs(ours, t)).map((t) => t.id)) : undefined;
       // A rotation asked for by annotation is pending until a token minted after it is stored (marked on the token Secret).
       const requested = access.metadata.annotations?.[RotateAnnotation];
@@ -246,7 +266,7 @@ export async function runCloud(a: CloudStepArgs): Promise<CloudObservation> {
     if (mode === 'None') {
       obs.networkStatus = { mode };
     } else if (instance) {
-      const ctx = { cloud, access, marker, ours, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
+      const ctx = { cloud, access, prev: lastNetwork ?? {}, marker, ours, tagKey: CLOUD_TAG_KEY, persist: persistNetwork, warn: a.warn };
       const out = mode === 'Private' ? await ensurePrivate(ctx, instance) : await ensurePublic(ctx, instance);
       obs.network = out.condition;
       obs.networkStatus = out.status;
@@ -293,15 +313,15 @@ export function leftBehind(prev: NetworkStatus, access: TcrAccess): boolean {
 
 /**
  * What this TcrAccess created around `target` is removed by deletionPolicy (tokens always revoked), found by
- * marker and tag in the cloud, and by status.network where the cloud keeps no marker (links, DNS, the
- * public endpoint). True when done.
+ * marker and tag in the cloud, and by status.network (or, status gone, the tcr.tke.dev/cloud-created record)
+ * where the cloud keeps no marker (links, DNS, the public endpoint). True when done.
  */
 async function cleanupOwned(access: TcrAccess, target: CloudInstanceRef, d: Deps, n: NetworkStatus | undefined): Promise<boolean> {
   if (!d.cloud) return true;
   const creds = cloudCredentialsFor(access, d);
   if (creds.problem) throw Object.assign(new Error(creds.problem.message), { kind: 'permanent' });
   const cloud = d.cloud.client(target.region, creds.source!);
-  const ours = markerPredicate(d.opts.clusterId, access);
+  const ours = markerPredicate(d.opts.clusterId, markerOwner(access, d.caches.accesses.values()));
   const registryId = target.instanceId;
   let done = true;
   // every token of ours is revoked, whatever the spec says now; only an object that never had a long-term token
@@ -333,5 +353,5 @@ async function publicHints(cloud: TencentCloud, access: TcrAccess, n: NetworkSta
 export async function cleanupCloud(access: TcrAccess, d: Deps): Promise<boolean> {
   const target = wantedCloudInstance(access) ?? recordedCloudInstance(access);
   if (!target) return true;
-  return cleanupOwned(access, target, d, access.status?.network);
+  return cleanupOwned(access, target, d, knownNetwork(access, d.caches.accesses.values()));
 }

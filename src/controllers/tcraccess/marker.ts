@@ -1,6 +1,8 @@
 // What the operator created in the cloud, and how it tells: the marker written into tags, descriptions and token
-// Desc, the one predicate "is this ours", and the record of which instance (and region) a TcrAccess used, kept
-// in an annotation because metadata survives a backup restore and status does not.
+// Desc, the one predicate "is this ours", and the records kept in annotations because metadata survives a backup
+// restore and status does not: which instance (and region) a TcrAccess used, the UID its markers are made with
+// (so a restored object, with a new UID, still owns what its original created) and what it created that carries
+// no marker in the cloud.
 //
 // Description limits of routes, whitelist entries and tokens are undocumented, so a marker never exceeds
 // 60 characters: "tcr-access-operator:" + up to 23 characters of the name (for humans) + "/" + 16 hex
@@ -8,7 +10,7 @@
 // cluster, whatever the name. Markers written by earlier versions ("tcr-access-operator:<cluster>/<name>/
 // <first 8 of UID>", up to ~105 characters) are still recognised, so an upgrade orphans nothing.
 import { createHash } from 'node:crypto';
-import type { TcrAccess } from '../../api/v1alpha1/types.ts';
+import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 
 export const CLOUD_TAG_KEY = 'tcr-access-operator';
 /** The longest marker written (route, whitelist and token descriptions). */
@@ -88,4 +90,88 @@ export function recordedCloudInstance(access: TcrAccess): CloudInstanceRef | und
 export function wantedCloudInstance(access: TcrAccess): CloudInstanceRef | undefined {
   const id = access.spec.registry.instanceId;
   return id ? { region: access.spec.registry.region ?? '', instanceId: id } : undefined;
+}
+
+/**
+ * The UID the markers of this object's cloud resources are made with, recorded before the first create. A backup
+ * restore creates a new object (new UID, no status) with the same metadata: through this record the restored
+ * object still recognises, re-uses and cleans up what its original created.
+ */
+export const CLOUD_OWNER_ANNOTATION = 'tcr.tke.dev/cloud-owner';
+
+/**
+ * What this TcrAccess created that carries no marker in the cloud (status.network says it too, but a restore drops
+ * status): `;`-separated items `link:<vpcId>/<subnetId>`, `dns:<vpcId>/<subnetId>/<eniLbIp>/<public|vpc>` (with the
+ * link it resolves to) and `endpoint` (the public endpoint was opened by this TcrAccess). Written before the create.
+ */
+export const CLOUD_CREATED_ANNOTATION = 'tcr.tke.dev/cloud-created';
+
+interface Uid {
+  metadata: { uid: string };
+}
+
+/**
+ * Is the recorded owner UID honoured (pure)? Its own UID always is; another one (a restored object's original)
+ * only while no TcrAccess in `all` has that UID: an annotation copied from a TcrAccess that still exists never
+ * lets the copy claim that one's resources. Without a record there is nothing to honour.
+ */
+export function recordedOwnerHonoured(access: TcrAccess, all: Iterable<Uid>): boolean {
+  const recorded = access.metadata.annotations?.[CLOUD_OWNER_ANNOTATION];
+  if (!recorded) return false;
+  if (recorded === access.metadata.uid) return true;
+  for (const o of all) if (o.metadata.uid === recorded) return false;
+  return true;
+}
+
+/**
+ * Who the markers name (pure): the recorded owner when honoured (then also this name: a copy under another name
+ * matches no marker), else this object itself.
+ */
+export function markerOwner(access: TcrAccess, all: Iterable<Uid>): Owner {
+  const recorded = access.metadata.annotations?.[CLOUD_OWNER_ANNOTATION];
+  return recorded && recordedOwnerHonoured(access, all) ? { metadata: { name: access.metadata.name, uid: recorded } } : access;
+}
+
+type NetworkRecord = NonNullable<TcrAccessStatus['network']>;
+
+/** The CLOUD_CREATED_ANNOTATION value for what `n` says this TcrAccess created ('' for nothing) (pure). */
+export function createdRecord(n: NetworkRecord | undefined): string {
+  const items: string[] = [];
+  const link = n?.privateLink;
+  if (link?.createdByOperator) items.push(`link:${link.vpcId}/${link.subnetId}`);
+  if (link && n?.dns?.createdByOperator && n.dns.eniLbIp) items.push(`dns:${link.vpcId}/${link.subnetId}/${n.dns.eniLbIp}/${n.dns.usePublicDomain ? 'public' : 'vpc'}`);
+  if (n?.publicEndpoint?.openedByOperator) items.push('endpoint');
+  return items.join(';');
+}
+
+/** What a CLOUD_CREATED_ANNOTATION value says was created, as status.network would say it; undefined for nothing (pure). */
+export function networkFromRecord(value: string | undefined): NetworkRecord | undefined {
+  const n: NetworkRecord = {};
+  for (const item of (value ?? '').split(';')) {
+    const [kind, rest = ''] = item.split(/:(.*)/s);
+    const parts = rest.split('/');
+    if (kind === 'link' && parts.length === 2 && parts.every(Boolean)) {
+      n.mode = 'Private';
+      n.privateLink = { ...n.privateLink, vpcId: parts[0]!, subnetId: parts[1]!, createdByOperator: true };
+    } else if (kind === 'dns' && parts.length === 4 && parts.every(Boolean)) {
+      n.mode = 'Private';
+      n.privateLink ??= { vpcId: parts[0]!, subnetId: parts[1]!, createdByOperator: false };
+      n.dns = { usePublicDomain: parts[3] === 'public', eniLbIp: parts[2]!, createdByOperator: true };
+    } else if (kind === 'endpoint') {
+      n.mode ??= 'Public';
+      n.publicEndpoint = { openedByOperator: true };
+    }
+  }
+  return n.mode ? n : undefined;
+}
+
+/**
+ * What cleanup and the next cloud step start from (pure): status.network, or, when status is gone (a restore),
+ * the CLOUD_CREATED_ANNOTATION record of an honoured owner.
+ */
+export function knownNetwork(access: TcrAccess, all: Iterable<Uid>): NetworkRecord | undefined {
+  const n = access.status?.network;
+  if (n?.mode) return n;
+  if (!recordedOwnerHonoured(access, all)) return n;
+  return networkFromRecord(access.metadata.annotations?.[CLOUD_CREATED_ANNOTATION]) ?? n;
 }

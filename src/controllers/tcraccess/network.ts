@@ -4,8 +4,9 @@
 //
 // Crash safety: every create is preceded by a lookup. Resources that carry tags or descriptions (NAT
 // gateways, EIPs, routes, whitelist entries) are recognised by the operator's marker; for those that
-// cannot (links, DNS, the public endpoint) the intent is written to status BEFORE the create call, so a
-// resource found without our intent is someone else's and is never deleted.
+// cannot (links, DNS, the public endpoint) the intent is written to status (and the tcr.tke.dev/cloud-created
+// annotation, which a backup restore keeps) BEFORE the create call, so a resource found without our intent is
+// someone else's and is never deleted.
 import { Reason } from '../../api/v1alpha1/conditions.ts';
 import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
@@ -18,6 +19,8 @@ export type NetworkStatus = NonNullable<TcrAccessStatus['network']>;
 export interface NetworkContext {
   cloud: TencentCloud;
   access: TcrAccess;
+  /** What is known of the network before this step (status.network, or the annotation record after a restore). */
+  prev: NetworkStatus;
   /** Marker written into descriptions and tags: identifies this cluster and TcrAccess (≤ 60 characters). */
   marker: string;
   /** Is this description or tag value ours (today's marker or an earlier format)? See marker.ts. */
@@ -71,7 +74,7 @@ export async function ensurePrivate(ctx: NetworkContext, instance: Instance): Pr
   const { cloud, access } = ctx;
   const p = access.spec.network!.private!;
   const registryId = instance.registryId;
-  const prev = access.status?.network ?? {};
+  const prev = ctx.prev;
   const sameLink = prev.privateLink?.vpcId === p.vpcId && prev.privateLink?.subnetId === p.subnetId;
   const status: NetworkStatus = { mode: 'Private', registryName: instance.name };
   const links = await cloud.describeInternalEndpoints(registryId);
@@ -191,7 +194,7 @@ export async function ensurePublic(ctx: NetworkContext, instance: Instance): Pro
   const { cloud, access } = ctx;
   const pub = access.spec.network!.public!;
   const registryId = instance.registryId;
-  const prev = access.status?.network ?? {};
+  const prev = ctx.prev;
   const status: NetworkStatus = { mode: 'Public', registryName: instance.name };
   if (instance.type === 'basic') {
     return { condition: cond('False', Reason.EditionUnsupported, `TCR instance ${registryId} is a basic edition: it has no public-access whitelist; upgrade to standard or premium, or use network.mode Private`), status };

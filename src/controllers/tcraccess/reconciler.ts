@@ -5,7 +5,7 @@ import type { Logger } from 'winston';
 import { ApiVersion, ForceSyncAnnotation, Kind, RotateAnnotation, type TcrAccess } from '../../api/v1alpha1/types.ts';
 import { specProblem } from '../../api/v1alpha1/validate.ts';
 import { addFinalizer, setAnnotation, writeNetworkStatus, writeStatusIfChanged } from './apply.ts';
-import { CLOUD_INSTANCE_ANNOTATION, LONG_TERM_TOKENS_ANNOTATION } from './marker.ts';
+import { CLOUD_CREATED_ANNOTATION, CLOUD_INSTANCE_ANNOTATION, CLOUD_OWNER_ANNOTATION, createdRecord, LONG_TERM_TOKENS_ANNOTATION } from './marker.ts';
 import { needsCloud, runCloud } from './cloud.ts';
 import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, FINALIZER, isSelected, isTerminating } from './desired.ts';
@@ -16,6 +16,14 @@ import type { NetworkStatus } from './network.ts';
 import { desiredFor, namespaceInSync } from './observe.ts';
 import { computeStatus } from './status.ts';
 import { TOKEN_ROLE, TOKEN_ROLE_LABEL, tokenSecretName } from './tokens.ts';
+
+/** What an annotation written by the cloud step records (logged when it is set). */
+const RECORDED: Record<string, string> = {
+  [CLOUD_INSTANCE_ANNOTATION]: 'Recorded the cloud instance before any cloud create (removed: cleaned up, forgotten)',
+  [CLOUD_OWNER_ANNOTATION]: 'Recorded the UID cloud markers are made with before any cloud create',
+  [CLOUD_CREATED_ANNOTATION]: 'Recorded what was created without a marker in the cloud (link, DNS, endpoint)',
+  [LONG_TERM_TOKENS_ANNOTATION]: 'Recorded that long-term tokens may exist before the first one is minted',
+};
 
 export async function reconcileAccess(name: string, full: boolean, d: Deps, log: Logger): Promise<void> {
   let access = d.caches.accesses.get(name);
@@ -94,6 +102,13 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     if (forced || !cloud || cloud.uid !== access.metadata.uid || cloud.generation !== (access.metadata.generation ?? 0) || cloud.inputs !== inputs || now >= cloud.nextAt) {
       const before = JSON.stringify([cloud?.server, cloud?.credentialsStatus]);
       let current: TcrAccess = access;
+      const annotate = async (key: string, value: string | undefined) => {
+        if (current.metadata.annotations?.[key] === value) return;
+        current = await setAnnotation(current, key, value, d);
+        log.info(RECORDED[key] ?? 'Recorded an annotation', { annotation: key, value });
+      };
+      // what carries no marker in the cloud is recorded in metadata too (a restore keeps it, not status)
+      const recordCreated = (n: NetworkStatus) => annotate(CLOUD_CREATED_ANNOTATION, createdRecord(n) || undefined);
       cloud = await runCloud({
         access,
         d,
@@ -102,19 +117,15 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
         // or in conflict, never blocks a rotation forever)
         rolledOut: !!desired.secret && pending === 0,
         persistNetwork: async (n: NetworkStatus) => {
+          await recordCreated(n);
           current = await writeNetworkStatus(current, n, d);
           log.info('Recorded intent in status before a cloud create', { network: n.mode });
         },
-        recordInstance: async (value: string | undefined) => {
-          current = await setAnnotation(current, CLOUD_INSTANCE_ANNOTATION, value, d);
-          log.info(value ? 'Recorded the cloud instance before any cloud create' : 'Cloud resources cleaned up: forgot the recorded instance', { instance: value });
-        },
-        recordLongTermTokens: async () => {
-          current = await setAnnotation(current, LONG_TERM_TOKENS_ANNOTATION, 'true', d);
-          log.info('Recorded that long-term tokens may exist before the first one is minted');
-        },
+        annotate,
         warn: (reason, message) => void d.events.record({ apiVersion: ApiVersion, kind: Kind, name, uid: access!.metadata.uid }, 'Warning', reason, message),
       });
+      // the record follows status.network (also when something was cleaned up or the mode changed)
+      if (cloud.networkStatus) await recordCreated(cloud.networkStatus);
       // inputs as read before the step: a token the step stored itself wakes it once more, harmlessly
       cloud.inputs = inputs;
       d.state.cloud.set(name, cloud);
