@@ -14,6 +14,7 @@ import { LeaderElector } from './k8s/leader.ts';
 import { createLogger } from './k8s/logger.ts';
 import { createMetrics } from './k8s/metrics.ts';
 import { metricsServer, probeServer } from './k8s/probes.ts';
+import { VERSION } from './version.ts';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -78,6 +79,7 @@ export interface Flags {
 
 export function buildCli(): Command {
   return new Command('tcr-access-operator')
+    .version(VERSION, '--version', 'print the version and exit')
     .description('Kubernetes operator that makes Tencent Container Registry (TCR) just work for TKE and TKE Serverless clusters')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster config)')
     .option('--namespace <ns>', "the operator's own namespace (default: $POD_NAMESPACE or the service account's)", defaultNamespace())
@@ -141,7 +143,7 @@ export async function run(argv: string[]): Promise<void> {
     qps: f.kubeApiQps,
     burst: f.kubeApiBurst,
     userAgent: 'tcr-access-operator',
-    onResponse: (verb, code) => metrics.apiResponses.inc({ verb, code: String(code) }),
+    onResponse: (verb, code) => metrics.kubeResponse(verb, code),
   });
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
@@ -149,7 +151,7 @@ export async function run(argv: string[]): Promise<void> {
   if (f.clusterId === 'default') {
     logger.warn('--cluster-id is not set: set it to the TKE cluster ID, so that the cloud resources of this cluster are told apart from those of other clusters using the same TCR instance (the marker also carries each TcrAccess UID)');
   }
-  logger.info('Starting', { namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
+  logger.info('Starting', { version: VERSION, namespace: f.namespace, sourceNamespaces, leaderElect: f.leaderElect, server: client.server });
 
   const cloudAbort = new AbortController();
   const endpoint = (host: string | undefined) => (host ? { host, protocol: f.tencentcloudProtocol } : undefined);
@@ -159,6 +161,10 @@ export async function run(argv: string[]): Promise<void> {
     timeoutSeconds: durations.cloudTimeout / 1000,
     logger,
     signal: cloudAbort.signal,
+    onCall: (c) => {
+      metrics.cloudRequests.inc({ service: c.service, action: c.action, code: c.code });
+      metrics.cloudDuration.observe({ service: c.service, action: c.action }, c.seconds);
+    },
   });
 
   // Serverless registry annotations: every replica serves the webhook; the leader keeps its configuration,
@@ -221,6 +227,7 @@ export async function run(argv: string[]): Promise<void> {
   const metricsSrv = await metricsServer(f.metricsBindAddress, metrics.registry);
 
   if (f.leaderElect) {
+    metrics.leading(f.leaderElectionId, false);
     elector = new LeaderElector({
       client,
       namespace: f.leaderElectionNamespace ?? f.namespace,
@@ -231,20 +238,19 @@ export async function run(argv: string[]): Promise<void> {
       retryPeriodMs: durations.retry,
       logger,
       onStartedLeading: () => {
-        metrics.isLeader.set(1);
+        metrics.leading(f.leaderElectionId, true);
         annotations?.scheduleSync();
         void startController().catch((e: unknown) => logger.error('Controller failed to start', { error: String(e) }));
       },
       // Stop everything at once (another replica may already be leading): no Kubernetes write, no cloud
       // call; then exit, as controller-runtime does, so the pod restarts as a fresh candidate.
       onStoppedLeading: async () => {
-        metrics.isLeader.set(0);
+        metrics.leading(f.leaderElectionId, false);
         controller?.stopWriting(); // before the cloud abort: an aborted cloud step must not write its status
         cloudAbort.abort();
         annotationsAbort.abort();
         logger.error('leader election lost: stopping all work and exiting');
         void shutdown('leader election lost', 1); // not awaited: shutdown waits for the elector's loop, which is here
-
       },
     });
     elector.start();

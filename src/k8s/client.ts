@@ -14,8 +14,8 @@ export interface ClientOptions {
   qps: number;
   burst: number;
   userAgent?: string;
-  /** Called once per HTTP response (for metrics). */
-  onResponse?: (verb: string, code: number) => void;
+  /** Called once per HTTP response, or with '<error>' when a request got none (for metrics). */
+  onResponse?: (verb: string, code: number | '<error>') => void;
   /** Maximum number of 429 retries of one call. */
   maxThrottleRetries?: number;
   /** Timeout of one plain request (never applied to watches); default 30 s. */
@@ -133,7 +133,10 @@ export class KubeClient {
       }
       const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
       const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal });
+      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal }).catch((e: unknown) => {
+        this.opts.onResponse?.(spec.method, '<error>');
+        throw e;
+      });
       this.opts.onResponse?.(spec.method, res.status);
       const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : undefined) as T;

@@ -6,17 +6,43 @@
 
 export type Lane = 'fast' | 'bulk';
 
+/** What a queue reports as it works, after client-go's workqueue metrics. */
+export interface QueueHooks {
+  /** A key was queued (not counted when it was already waiting). */
+  added(): void;
+  depth(n: number): void;
+  /** A worker took a key that waited this long since it was queued. */
+  started(waitedSeconds: number): void;
+  /** A worker finished a key after this long. */
+  finished(workSeconds: number): void;
+  /** A key was re-queued with backoff after a failure. */
+  retried(): void;
+}
+
+/** Work in progress now, for the unfinished-work gauges. */
+export interface QueueLoad {
+  /** Seconds spent so far on every key being processed, summed. */
+  unfinishedSeconds: number;
+  /** Seconds the longest-running key has been processed. */
+  longestSeconds: number;
+}
+
 export interface QueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
-  onDepth?: (depth: number) => void;
+  hooks?: QueueHooks;
+  /** Monotonic milliseconds (tests may inject). */
+  monotonic?: () => number;
 }
 
 export class WorkQueue {
   private readonly fast: string[] = [];
   private readonly bulk: string[] = [];
   private readonly queued = new Map<string, Lane>();
-  private readonly processing = new Set<string>();
+  /** Keys being processed, with when their worker took them (monotonic ms). */
+  private readonly processing = new Map<string, number>();
+  /** When each waiting key was queued (monotonic ms). */
+  private readonly queuedAt = new Map<string, number>();
   /** Keys added while being processed: re-queued (in this lane) when done. */
   private readonly dirty = new Map<string, Lane>();
   private readonly failures = new Map<string, number>();
@@ -25,12 +51,27 @@ export class WorkQueue {
   private shuttingDown = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly onDepth: ((depth: number) => void) | undefined;
+  private readonly hooks: QueueHooks | undefined;
+  private readonly mono: () => number;
 
   constructor(opts: QueueOptions = {}) {
     this.baseDelayMs = opts.baseDelayMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 300_000;
-    this.onDepth = opts.onDepth;
+    this.hooks = opts.hooks;
+    this.mono = opts.monotonic ?? (() => performance.now());
+  }
+
+  /** Work in progress now (read at scrape time). */
+  load(): QueueLoad {
+    const now = this.mono();
+    let unfinished = 0;
+    let longest = 0;
+    for (const at of this.processing.values()) {
+      const s = (now - at) / 1000;
+      unfinished += s;
+      longest = Math.max(longest, s);
+    }
+    return { unfinishedSeconds: unfinished, longestSeconds: longest };
   }
 
   get depth(): number {
@@ -49,9 +90,13 @@ export class WorkQueue {
       // promote: a key waiting in the bulk lane moves ahead
       this.bulk.splice(this.bulk.indexOf(key), 1);
     }
+    if (cur === undefined) {
+      this.queuedAt.set(key, this.mono());
+      this.hooks?.added();
+    }
     this.queued.set(key, lane);
     (lane === 'fast' ? this.fast : this.bulk).push(key);
-    this.onDepth?.(this.depth);
+    this.hooks?.depth(this.depth);
     this.wake();
   }
 
@@ -76,6 +121,7 @@ export class WorkQueue {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** n);
+    this.hooks?.retried();
     this.addAfter(key, delay, 'bulk');
     return delay;
   }
@@ -87,7 +133,7 @@ export class WorkQueue {
 
   /** True while a worker processes a key starting with `prefix` (e.g. every namespace key of one TcrAccess). */
   inFlightWithPrefix(prefix: string): boolean {
-    for (const k of this.processing) if (k.startsWith(prefix)) return true;
+    for (const k of this.processing.keys()) if (k.startsWith(prefix)) return true;
     return false;
   }
 
@@ -107,8 +153,11 @@ export class WorkQueue {
     const key = this.fast.shift() ?? this.bulk.shift();
     if (key === undefined) return undefined;
     this.queued.delete(key);
-    this.processing.add(key);
-    this.onDepth?.(this.depth);
+    const now = this.mono();
+    this.hooks?.started((now - (this.queuedAt.get(key) ?? now)) / 1000);
+    this.queuedAt.delete(key);
+    this.processing.set(key, now);
+    this.hooks?.depth(this.depth);
     return key;
   }
 
@@ -121,6 +170,8 @@ export class WorkQueue {
   }
 
   done(key: string): void {
+    const started = this.processing.get(key);
+    if (started !== undefined) this.hooks?.finished((this.mono() - started) / 1000);
     this.processing.delete(key);
     const lane = this.dirty.get(key);
     if (lane) {
@@ -137,7 +188,9 @@ export class WorkQueue {
     this.fast.length = 0;
     this.bulk.length = 0;
     this.queued.clear();
+    this.queuedAt.clear();
     this.dirty.clear();
+    this.hooks?.depth(0);
     for (const w of this.waiting.splice(0)) w(undefined);
   }
 }

@@ -13,7 +13,7 @@ import type { Metrics } from '../k8s/metrics.ts';
 import type { RegistryKind, RegistryRule } from './annotations.ts';
 import { runServingCertLoop, type ServingCert } from './certs.ts';
 import { syncWebhookConfiguration, WEBHOOK_CONFIGURATION_NAME } from './config.ts';
-import { startWebhookServer, type WebhookServer } from './server.ts';
+import { MUTATE_PODS_PATH, startWebhookServer, type WebhookServer } from './server.ts';
 
 export type AnnotationMode = 'Webhook' | 'ClusterDefault';
 
@@ -108,7 +108,10 @@ export class Annotations {
             ...(host ? { host } : {}),
             lookup: this.lookup,
             onMalformed: () => this.o.metrics.webhookReviews.inc({ result: 'malformed' }),
-            onReview: (result) => this.o.metrics.webhookReviews.inc({ result }),
+            onReview: (result, seconds) => {
+              this.o.metrics.webhookReviews.inc({ result });
+              this.o.metrics.webhookLatency.observe({ webhook: MUTATE_PODS_PATH }, seconds);
+            },
           });
           this.o.logger.info('Serving the pod-annotation webhook', { port: this.server.port });
         }

@@ -1,28 +1,10 @@
 // manifests/ (the kustomize base) is accepted by a real API server, resolved the way kustomize does
 // for this base: resources in order, ../crds through its own kustomization, namespace set to tcr-system.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../support/controlplane.ts';
 import { getFixture } from '../support/fixture.ts';
-import { applyObjects, CLUSTER_SCOPED, objectPath, readYamlObjects } from '../support/kube.ts';
-
-
-function kustomize(dir: string): KubernetesObject[] {
-  const k = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[]; namespace?: string };
-  const out: KubernetesObject[] = [];
-  for (const r of k.resources) {
-    const p = path.join(dir, r);
-    const objs = r.endsWith('.yaml') ? readYamlObjects(p) : kustomize(p);
-    for (const o of objs) {
-      if (k.namespace && !CLUSTER_SCOPED.has(o.kind!)) o.metadata = { ...o.metadata, namespace: k.namespace };
-      out.push(o);
-    }
-  }
-  return out;
-}
+import { applyObjects, kustomizeBuild as kustomize, objectPath } from '../support/kube.ts';
 
 describe('manifests/ on a real API server', function () {
   it('applies manifests/cluster-default (the eks-config Role) into kube-system', async () => {

@@ -1,20 +1,13 @@
 // Small helpers over the real API server for tests: apply YAML files, typed shortcuts.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
 import { APPLY_PATCH, KubeClient } from '../../src/k8s/client.ts';
+import { CLUSTER_SCOPED } from '../../scripts/lib/kustomize.ts';
+
+export { CLUSTER_SCOPED, kustomizeBuild, readYamlObjects } from '../../scripts/lib/kustomize.ts';
 
 export function adminClient(kc: KubeConfig): KubeClient {
   return new KubeClient(kc, { qps: 1000, burst: 2000 });
 }
-
-export function readYamlObjects(file: string): KubernetesObject[] {
-  return parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((d) => d.toJS() as KubernetesObject | null)
-    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && 'kind' in o);
-}
-
-export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'TcrAccess']);
 
 /** REST path of an object (enough for the kinds the tests apply: plural = lowercase kind + "s"). */
 export function objectPath(o: KubernetesObject): string {

@@ -1,8 +1,26 @@
-// Runs the operator as its own process (node src/main.ts), the way it runs in a pod: its own identity
-// (a ServiceAccount token bound by the RBAC in manifests/), its own flags, logs captured for assertions.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the operator as its own process, the way it runs in a pod: the esbuild bundle the image carries
+// (scripts/bundle.ts, built once per test run), its own identity (a ServiceAccount token bound by the RBAC in
+// manifests/), its own flags, logs captured for assertions. TCRA_TEST_FROM_SOURCE=1 runs src/main.ts instead.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { BUNDLE_NAME, BUNDLE_NODE_FLAGS } from '../../scripts/bundle.ts';
 import { REPO_ROOT } from './controlplane.ts';
+
+let bundled: string | undefined;
+/** The operator bundle of this checkout, built on first use (once per test process). */
+export function operatorBundle(): string {
+  if (!bundled) {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'tcra-bundle-'));
+    process.on('exit', () => rmSync(out, { recursive: true, force: true }));
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'bundle.ts'), '--outdir', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    bundled = path.join(out, BUNDLE_NAME);
+  }
+  return bundled;
+}
+
+const defaultEntry = () => (process.env['TCRA_TEST_FROM_SOURCE'] === '1' ? [path.join(REPO_ROOT, 'src', 'main.ts')] : [...BUNDLE_NODE_FLAGS, operatorBundle()]);
 
 export interface OperatorProcess {
   readonly proc: ChildProcess;
@@ -20,7 +38,7 @@ process.on('exit', () => {
 
 export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string>; entry?: string }): OperatorProcess {
   const args = [
-    opts.entry ?? path.join(REPO_ROOT, 'src', 'main.ts'),
+    ...(opts.entry ? [opts.entry] : defaultEntry()),
     `--kubeconfig=${opts.kubeconfig}`,
     `--namespace=${opts.namespace}`,
     '--metrics-bind-address=0',

@@ -298,6 +298,16 @@ describe('cloud: SdkCloud over the real SDK', function () {
     assert.equal(seen.length, 3);
   });
 
+  it('reports every attempt for metrics: service, action, and Success, the Tencent code or HTTP<status>', async () => {
+    const calls: string[] = [];
+    const c = cloud({ onCall: (x) => calls.push(`${x.service} ${x.action} ${x.code}`) });
+    handler = (_r, n) => (n === 1 ? fail('RequestLimitExceeded') : n === 2 ? { status: 503, json: {} } : ok({ SecurityPolicySet: [] }));
+    await c.describeSecurityPolicies('tcr-abc');
+    handler = () => ok({ SubnetSet: [] });
+    await c.describeSubnet('subnet-1');
+    assert.deepEqual(calls, ['tcr DescribeSecurityPolicies RequestLimitExceeded', 'tcr DescribeSecurityPolicies HTTP503', 'tcr DescribeSecurityPolicies Success', 'vpc DescribeSubnets Success']);
+  });
+
   it('gives up after the retry budget, with the last error classified', async () => {
     handler = () => fail('RequestLimitExceeded.UinLimitExceeded');
     const err = await cloud({ retry: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 10 } })

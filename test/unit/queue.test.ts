@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkQueue } from '../../src/k8s/queue.ts';
+import { WorkQueue, type QueueHooks } from '../../src/k8s/queue.ts';
 
 const PENDING = Symbol('pending');
 
@@ -16,6 +16,9 @@ async function within<T>(p: Promise<T>, ms = 15): Promise<T | typeof PENDING> {
 }
 
 /** Drains what is queued right now, calling done() on each key. */
+/** Hooks that record nothing, for tests that look at one of them. */
+const quiet: QueueHooks = { added: () => undefined, depth: () => undefined, started: () => undefined, finished: () => undefined, retried: () => undefined };
+
 async function drain(q: WorkQueue): Promise<string[]> {
   const out: string[] = [];
   while (q.depth > 0) {
@@ -197,12 +200,41 @@ describe('WorkQueue', () => {
 
   it('reports its depth', async () => {
     const depths: number[] = [];
-    q = new WorkQueue({ onDepth: (d) => depths.push(d) });
+    q = new WorkQueue({ hooks: { ...quiet, depth: (d) => depths.push(d) } });
     q.add('a');
     q.add('b', 'bulk');
     q.add('a');
     await drain(q);
     assert.deepEqual(depths, [1, 2, 1, 0]);
+  });
+
+  it('reports adds, waits, work, retries and the work in progress (client-go workqueue metrics)', async () => {
+    let now = 1_000;
+    const seen = { added: 0, retried: 0, waited: [] as number[], worked: [] as number[] };
+    q = new WorkQueue({
+      monotonic: () => now,
+      baseDelayMs: 1,
+      hooks: { ...quiet, added: () => seen.added++, retried: () => seen.retried++, started: (s) => seen.waited.push(s), finished: (s) => seen.worked.push(s) },
+    });
+    q.add('a');
+    q.add('a'); // de-duplicated: not an add
+    q.add('b', 'bulk');
+    q.add('b', 'fast'); // promoted: not an add either
+    assert.equal(seen.added, 2);
+    now += 2_000;
+    const a = (await q.get())!;
+    assert.deepEqual(seen.waited, [2]);
+    now += 500;
+    const b = (await q.get())!;
+    assert.deepEqual(seen.waited, [2, 2.5]);
+    now += 1_500;
+    assert.deepEqual(q.load(), { unfinishedSeconds: 1.5 + 2, longestSeconds: 2 });
+    q.done(a);
+    q.done(b);
+    assert.deepEqual(seen.worked, [2, 1.5]);
+    assert.deepEqual(q.load(), { unfinishedSeconds: 0, longestSeconds: 0 });
+    q.addRateLimited('a');
+    assert.equal(seen.retried, 1);
   });
 
   it('with many workers and concurrent adds, no key is ever processed twice at once and none is lost', async () => {

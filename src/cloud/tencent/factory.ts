@@ -5,7 +5,7 @@ import type { Logger } from 'winston';
 import { type CloudEndpoint, type CredentialChainOptions, defaultCredentialChain, type ResolvedCredential, resolveCredentials } from './credentials.ts';
 import type { CloudCredentialSource, CloudFactory } from './port.ts';
 import { type ActionRateLimiter, PerActionRateLimiter } from './ratelimit.ts';
-import { type RetryPolicy, SdkCloud } from './sdk.ts';
+import { type CloudCall, type RetryPolicy, SdkCloud } from './sdk.ts';
 
 export interface SdkCloudFactoryOptions {
   /** API endpoint override for TCR and VPC; `{service}` in the host is replaced by the product. */
@@ -23,6 +23,8 @@ export interface SdkCloudFactoryOptions {
   signal?: AbortSignal;
   /** Clients kept (least recently used dropped first). Default 64. */
   maxClients?: number;
+  /** Called once per request sent by any client (metrics). */
+  onCall?: (call: CloudCall) => void;
 }
 
 export class SdkCloudFactory implements CloudFactory {
@@ -72,6 +74,7 @@ export class SdkCloudFactory implements CloudFactory {
       ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      ...(this.opts.onCall ? { onCall: this.opts.onCall } : {}),
     });
     this.clients.set(key, c);
     const max = this.opts.maxClients ?? 64;

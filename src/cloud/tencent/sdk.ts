@@ -68,6 +68,25 @@ export interface SdkCloudOptions {
   retry?: Partial<RetryPolicy>;
   /** Aborts in-flight requests and retries (shutdown, leadership lost). */
   signal?: AbortSignal;
+  /** Called once per request sent (every attempt), for metrics. */
+  onCall?: (call: CloudCall) => void;
+}
+
+/** One request to the Tencent Cloud API, as metrics see it (no request or response content). */
+export interface CloudCall {
+  service: string;
+  action: string;
+  /** "Success", the Tencent error code, "HTTP<status>", "Aborted" or "NetworkError". */
+  code: string;
+  seconds: number;
+}
+
+/** The result code of a failed request, for metrics. */
+export function callCode(err: CloudError): string {
+  if (err.code) return err.code;
+  if (err.aborted) return 'Aborted';
+  if (err.httpCode) return `HTTP${err.httpCode}`;
+  return 'NetworkError';
 }
 
 /** Page size for list calls (the APIs' maximum). */
@@ -104,8 +123,10 @@ export class SdkCloud implements TencentCloud {
   private readonly rateLimiter: ActionRateLimiter;
   private readonly retry: RetryPolicy;
   private readonly signal: AbortSignal | undefined;
+  private readonly onCall: ((call: CloudCall) => void) | undefined;
 
   constructor(opts: SdkCloudOptions) {
+    this.onCall = opts.onCall;
     this.region = opts.region;
     this.credential = opts.credential;
     this.credentialDescription = opts.credentialDescription ?? 'credentials';
@@ -165,10 +186,12 @@ export class SdkCloud implements TencentCloud {
         // Fetch dynamic credentials first, so a missing identity is an `auth` error rather than a network one.
         if (isDynamicCredential(this.credential)) await this.credential.getCredential();
         const res = (await client.request(action, req, this.signal ? { signal: this.signal } : {})) as Res;
+        this.onCall?.({ service: product, action, code: 'Success', seconds: (performance.now() - t0) / 1000 });
         this.logger.debug('tencentcloud call', { action, region: this.region, requestId: res.RequestId, attempt, durationMs: Math.round(performance.now() - t0) });
         return res;
       } catch (e) {
         const err = classifyCloudError(e, action);
+        this.onCall?.({ service: product, action, code: callCode(err), seconds: (performance.now() - t0) / 1000 });
         this.logger.debug('tencentcloud call failed', {
           action,
           region: this.region,

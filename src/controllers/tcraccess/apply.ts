@@ -26,6 +26,7 @@ import {
   type LiveSecret,
   type SecretBody,
 } from './desired.ts';
+import { exportStatus } from './gauges.ts';
 import type { NetworkStatus } from './network.ts';
 import { sameStatus } from './status.ts';
 import type { TokenSecretBody } from './tokens.ts';
@@ -257,6 +258,7 @@ export async function writeNetworkStatus(current: TcrAccess, n: NetworkStatus, d
 
 /** Writes status through /status only when it differs; Events only on condition transitions. */
 export async function writeStatusIfChanged(access: TcrAccess, status: TcrAccessStatus, d: Deps, log: Logger): Promise<void> {
+  exportStatus(d.metrics, access.metadata.name, status);
   if (sameStatus(access.status ?? {}, status)) return;
   const updated = await write(d, 'tcraccesses', 'update', () =>
     d.client.replace<TcrAccess>(`${accessPath(access.metadata.name)}/status`, { ...access, status }),

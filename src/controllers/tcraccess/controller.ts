@@ -17,6 +17,9 @@ import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
 import { aboutPull, MISSING_SECRET_REASON, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
+/** The controller's name in the standard metrics (controller, workqueue name). */
+export const CONTROLLER = 'tcraccess';
+
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
 // Projections: the caches keep only what reconciles read.
@@ -115,7 +118,9 @@ export class TcrAccessController {
             missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` } }),
           }),
     };
-    this.queue = new WorkQueue({ onDepth: (n) => metrics.queueDepth.set(n) });
+    this.queue = new WorkQueue({ hooks: metrics.queueHooks(CONTROLLER, () => this.queue.load()) });
+    metrics.controllerMaxReconciles.set({ controller: CONTROLLER }, p.opts.workers);
+    metrics.controllerReconcileErrors.inc({ controller: CONTROLLER }, 0);
     this.d = {
       client,
       caches: this.caches,
@@ -200,10 +205,12 @@ export class TcrAccessController {
       const key = await this.queue.get();
       if (key === undefined) return;
       this.inFlight++;
+      this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
       try {
         await this.process(key);
       } finally {
         this.inFlight--;
+        this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
         this.queue.done(key);
       }
     }
@@ -215,17 +222,22 @@ export class TcrAccessController {
     const kind = k.kind;
     const name = k.kind === 'access' ? k.name : k.access;
     const log = this.d.logger.child({ tcrAccess: name, reconcileId: randomUUID().slice(0, 8), ...(k.kind === 'namespace' ? { namespace: k.namespace } : {}) });
-    const end = this.d.metrics.reconcileDuration.startTimer({ kind });
+    const m = this.d.metrics;
+    const end = m.reconcileDuration.startTimer({ kind });
+    const endStd = m.controllerReconcileTime.startTimer({ controller: CONTROLLER });
     try {
       if (k.kind === 'access') await reconcileAccess(k.name, this.fullResync.delete(k.name), this.d, log);
       else await reconcileNamespace(k.access, k.namespace, this.d, log);
       this.queue.forget(key);
-      this.d.metrics.reconciles.inc({ kind, result: 'success' });
+      m.reconciles.inc({ kind, result: 'success' });
+      m.controllerReconciles.inc({ controller: CONTROLLER, result: 'success' });
     } catch (e) {
       if (this.abort.signal.aborted) return;
       const c = classify(e);
-      this.d.metrics.reconcileErrors.inc({ kind, class: c.kind });
-      this.d.metrics.reconciles.inc({ kind, result: 'error' });
+      m.reconcileErrors.inc({ kind, class: c.kind });
+      m.reconciles.inc({ kind, result: 'error' });
+      m.controllerReconcileErrors.inc({ controller: CONTROLLER });
+      m.controllerReconciles.inc({ controller: CONTROLLER, result: 'error' });
       switch (c.kind) {
         case 'conflict':
           // a stale cache: retried soon, but with per-key backoff, never a spin on repeated 409s
@@ -247,6 +259,7 @@ export class TcrAccessController {
       }
     } finally {
       end();
+      endStd();
     }
   }
 

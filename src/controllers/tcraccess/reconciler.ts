@@ -11,6 +11,7 @@ import { accessKey, namespaceKey, type Deps } from './deps.ts';
 import { ACCESS_LABEL, FINALIZER, isSelected, isTerminating } from './desired.ts';
 import { observeProbe, observePulls } from './diagnose.ts';
 import { finalize } from './finalizer.ts';
+import { forgetAccess } from './gauges.ts';
 import type { NetworkStatus } from './network.ts';
 import { desiredFor, namespaceInSync } from './observe.ts';
 import { computeStatus } from './status.ts';
@@ -24,8 +25,7 @@ export async function reconcileAccess(name: string, full: boolean, d: Deps, log:
     d.state.cloud.delete(name);
     d.state.probes.delete(name);
     d.state.pullWrittenAt.delete(name);
-    d.metrics.secretsManaged.remove({ tcraccess: name });
-    d.metrics.conflicts.remove({ tcraccess: name });
+    forgetAccess(d.metrics, name);
     return;
   }
   if (access.metadata.deletionTimestamp) return finalize(access, d, log);

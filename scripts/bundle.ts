@@ -1,0 +1,46 @@
+// Bundles the operator (src/main.ts) with esbuild into dist/bundle/tcr-access-operator.mjs: only the code that
+// runs — the Tencent SDK's TCR and VPC clients and its common code (STS credentials), not the whole SDK, not
+// the emulator, not dev dependencies. The image (Dockerfile) and the integration tests run this file.
+//   node scripts/bundle.ts [--outdir dir]   prints the path of the bundle
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BUNDLE_NAME = 'tcr-access-operator.mjs';
+/**
+ * Node flags to run the bundle with (the Dockerfile's ENTRYPOINT repeats them). node-fetch 2, inside the
+ * Tencent SDK, uses the deprecated built-in punycode (DEP0040) and url.parse (DEP0169). Node warns about those
+ * only for code outside node_modules, which bundled code is: the warnings are about the SDK, not news, and
+ * would be the only log lines that are not JSON.
+ */
+export const BUNDLE_NODE_FLAGS = ['--disable-warning=DEP0040', '--disable-warning=DEP0169'];
+
+export async function bundle(outdir = path.join(ROOT, 'dist', 'bundle')): Promise<{ file: string; bytes: number; inputs: string[] }> {
+  const file = path.join(outdir, BUNDLE_NAME);
+  const res = await build({
+    entryPoints: [path.join(ROOT, 'src', 'main.ts')],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    keepNames: true,
+    sourcemap: false,
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS dependencies (the Tencent SDK, winston) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __tcraCreateRequire } from 'node:module'; const require = __tcraCreateRequire(import.meta.url);" },
+  });
+  const inputs = Object.keys(res.metafile.inputs);
+  const bytes = res.metafile.outputs[path.relative(process.cwd(), file)]?.bytes ?? 0;
+  return { file, bytes, inputs };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const i = process.argv.indexOf('--outdir');
+  const { file, bytes } = await bundle(i > 0 ? path.resolve(process.argv[i + 1]!) : undefined);
+  console.log(`${file} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
+}
