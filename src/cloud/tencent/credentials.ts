@@ -11,6 +11,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { ClientConfig } from 'tencentcloud-sdk-nodejs/tencentcloud/common/interface.js';
+import type * as SdkCredentials from 'tencentcloud-sdk-nodejs/tencentcloud/common/credential.js';
 import { CredentialUnavailableError } from './errors.ts';
 import type { CloudCredentialSource } from './port.ts';
 
@@ -44,13 +45,12 @@ export const isRenewable = (c: SdkCredential): c is RenewableCredential => isDyn
 export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
 /** Tells an SDK provider to renew REFRESH_BEFORE_EXPIRY_MS ahead (its field is compared with milliseconds). */
-type SdkCredentialModule = typeof import('tencentcloud-sdk-nodejs/tencentcloud/common/credential.js');
 
 /**
  * A provider of the SDK, whose module is loaded on first use: the SDK's common code costs the process ~20 MB
  * of memory that an operator with nothing to do in the cloud never needs (npm run bench measures it).
  */
-function sdkProvider(make: (m: SdkCredentialModule) => DynamicCredential): () => DynamicCredential {
+function sdkProvider(make: (m: typeof SdkCredentials) => DynamicCredential): () => DynamicCredential {
   return () => {
     let inner: Promise<DynamicCredential> | undefined;
     return {
