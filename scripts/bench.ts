@@ -17,6 +17,7 @@
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TcrAccess } from '../src/api/v1alpha1/types.ts';
@@ -38,10 +39,11 @@ const o = new Command('bench')
   .option('--failed-events <n>', 'with --outage', '50000')
   .option('--max-requests-inflight <n>', 'start the API server with this --max-requests-inflight (half as many mutating) and run the reader', '0')
   .option('--reader-seconds <n>', 'how long the reader runs alone for its baseline', '15')
+  .option('--reader-rate <n>', 'requests per second of the reader (4 at a time)', '100')
   .option('--operator-args <args>', 'more operator flags, space-separated (e.g. "--kube-api-qps=50 --kube-api-burst=100")', '')
   .option('--operator-node-options <opts>', 'NODE_OPTIONS of the operator process (default: as in manifests/deployment.yaml)', '')
   .parse(process.argv)
-  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; operatorArgs: string; operatorNodeOptions: string }>();
+  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; readerRate: string; operatorArgs: string; operatorNodeOptions: string }>();
 const N = Number(o.namespaces);
 const WORKERS = Number(o.workers);
 const INFLIGHT = Number(o.maxRequestsInflight);
@@ -62,6 +64,15 @@ const maxRssOf = (args: string[], nodeOptions = '') => {
   const r = spawnSync(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: `${nodeOptions} ${hook}` }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   return Number(/MAXRSS=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
 };
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 
 const nodeOptions =
   o.operatorNodeOptions ||
@@ -89,7 +100,15 @@ try {
   await applyObjects(cp.kubeConfig, installed);
   await admin.create('/api/v1/namespaces/tcr-system/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'robot' }, data: { username: b64('robot'), password: b64('bench-password') } });
   const { kubeConfig: opKc, path: opKubeconfig } = await cp.kubeConfigFor('tcr-system', 'tcr-access-operator');
-  const operatorArgs = [`--workers=${WORKERS}`, '--status-debounce=1s', ...o.operatorArgs.split(' ').filter(Boolean)];
+  const metricsPort = await freePort();
+  const operatorArgs = [`--workers=${WORKERS}`, '--status-debounce=1s', `--metrics-bind-address=127.0.0.1:${metricsPort}`, ...o.operatorArgs.split(' ').filter(Boolean)];
+  /** Samples of the operator's own metrics (heap, client pacing). */
+  const scrape = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const v = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+    return { heapUsed: v('tcra_process_nodejs_heap_size_used_bytes'), heapTotal: v('tcra_process_nodejs_heap_size_total_bytes'), limit: v('tcra_kube_client_inflight_limit'), backoffs: sum('tcra_kube_client_backoffs_total'), throttledBackoffs: Number(/tcra_kube_client_backoffs_total\{reason="throttled"\} (\S+)/.exec(text)?.[1] ?? NaN) };
+  };
   const runOperator = () => startOperator({ entry: bundle, env: { NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
   const waitStarted = async (p: OperatorProcess) => {
     while (!p.logs.some((l) => l.includes('"Controller started"'))) {
@@ -250,6 +269,7 @@ try {
   const throttled = rolloutWrites.filter((e) => e.responseStatus?.code === 429).length;
   const errorLogs = op.logs.filter((l) => l.includes('"level":"error"'));
   const peakKb = hwmKb(op.proc.pid!);
+  const m = await scrape();
   await op.stop();
 
   const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -271,13 +291,14 @@ try {
     console.log(`reader p99 alone / in rollout   ${ms(a)} (${readerAlone.length} req) / ${ms(b)} (${readerRollout.length} req) = ${(b / a).toFixed(2)}x   (goal ≤ 2x)`);
   }
   console.log(`operator 429s during rollout    ${throttled} of ${rolloutWrites.length} writes (audit log); error log lines: ${errorLogs.length}`);
+  console.log(`operator client pacing          window now ${m.limit}, narrowed ${m.backoffs} times (${m.throttledBackoffs} on 429s, the rest on latency)`);
   if (quietSeconds > 0) console.log(`writes in the quiet window      ${quietWrites.length} in ${quietSeconds} s starting ${o.quietAfter} s after (audit log, user ${OPERATOR_USER}, Leases excluded)   (goal 0)`);
   console.log(`process floor                   bare node ${mb(bareNode)}, bundle loaded (--version) ${mb(bundleLoaded)}, operator started on an empty cluster ${mb(idleKb)}`);
-  console.log(`operator peak RSS (VmHWM)       ${mb(peakKb)} (${mb(rssAfterRollout)} at the end of the rollout)   (goal ≤ 120 MB at 2,000, ≤ 140 MB at 10,000)`);
+  console.log(`operator peak RSS (VmHWM)       ${mb(peakKb)} (${mb(rssAfterRollout)} at the end of the rollout; V8 heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MB of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB at the end)   (goal ≤ 120 MB at 2,000, ≤ 140 MB at 10,000)`);
   if (quietWrites.length) console.log('quiet writes:', quietWrites.slice(0, 10).map((w) => `${w.verb} ${w.objectRef?.resource}`).join(', '));
   if (errorLogs.length) console.log('operator errors:', errorLogs.slice(0, 3).join('\n'));
 
-  /** A reader (another ServiceAccount, with get/list on Secrets and ServiceAccounts) doing namespaced GETs and LISTs, 4 at a time. */
+  /** A reader (another ServiceAccount, with get/list on Secrets and ServiceAccounts): namespaced GETs and LISTs, 4 at a time, --reader-rate per second. */
   async function startReaderClient() {
     await admin.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'bench-reader' }, rules: [{ apiGroups: [''], resources: ['secrets', 'serviceaccounts'], verbs: ['get', 'list'] }] });
     await admin.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'bench-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'bench-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'bench-reader' }] });
@@ -290,12 +311,15 @@ try {
         const out: number[] = [];
         await Promise.all(
           Array.from({ length: 4 }, async (_, w) => {
+            const every = (4 * 1000) / Number(o.readerRate);
             for (let i = w; !stop(); i += 4) {
               const ns = names[(i * 7919) % N]!;
               const t0 = performance.now();
               if (i % 2) await c.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
               else await c.get(`/api/v1/namespaces/${ns}/secrets`);
-              out.push(performance.now() - t0);
+              const took = performance.now() - t0;
+              out.push(took);
+              await sleep(Math.max(0, every - took));
             }
           }),
         );

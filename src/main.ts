@@ -145,6 +145,8 @@ export async function run(argv: string[]): Promise<void> {
     userAgent: 'tcr-access-operator',
     onResponse: (verb, code) => metrics.kubeResponse(verb, code),
   });
+  const gate = client.gate;
+  if (gate) metrics.clientPacing(() => ({ limit: gate.window.limit, inFlight: gate.active, ...gate.window.stats }));
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
   const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, minRotationMs: durations.minRotation, ambientCredentials: f.cloudAmbientCredentials, diagnosePulls: f.diagnosePulls };

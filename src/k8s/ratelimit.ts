@@ -1,5 +1,8 @@
-// Client-side token bucket (client-go's flowcontrol.NewTokenBucketRateLimiter): `qps` tokens per second,
-// up to `burst` saved. Callers wait in FIFO order.
+// Client-side pacing of the Kubernetes client: a token bucket as the fixed ceiling (client-go's
+// flowcontrol.NewTokenBucketRateLimiter: `qps` tokens per second, up to `burst` saved, FIFO), and below it an
+// AIMD window of requests in flight set by the API server's answers (429 + Retry-After, latency).
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -58,6 +61,12 @@ export class TokenBucket {
     }, Math.ceil(wait));
   }
 }
+
+/**
+ * Requests made inside `urgentRequests.run(true, …)` go ahead of the others waiting for the AIMD gate: the
+ * work of the queue's fast lane (a new namespace) does not wait behind a large rollout's requests.
+ */
+export const urgentRequests = new AsyncLocalStorage<boolean>();
 
 /** What one finished request tells the AIMD window. */
 export type Outcome =
@@ -118,8 +127,8 @@ export class AimdWindow {
     this.o = {
       throttleFactor: opts.throttleFactor ?? 0.5,
       latencyFactor: opts.latencyFactor ?? 0.8,
-      latencyRatio: opts.latencyRatio ?? 3,
-      latencySlackMs: opts.latencySlackMs ?? 20,
+      latencyRatio: opts.latencyRatio ?? 4,
+      latencySlackMs: opts.latencySlackMs ?? 50,
       baselineWindowMs: opts.baselineWindowMs ?? 60_000,
     };
     this.now = now;
@@ -182,7 +191,9 @@ export class AimdWindow {
  */
 export class AimdGate {
   private inFlight = 0;
+  /** Waiters in FIFO order, the urgent ones (the first `urgentWaiting`) ahead of the others. */
   private readonly waiters: Array<() => void> = [];
+  private urgentWaiting = 0;
   private timer: NodeJS.Timeout | undefined;
   readonly window: AimdWindow;
   private readonly now: () => number;
@@ -206,10 +217,12 @@ export class AimdGate {
         this.inFlight++;
         resolve(this.now());
       };
-      this.waiters.push(w);
+      if (urgentRequests.getStore()) this.waiters.splice(this.urgentWaiting++, 0, w);
+      else this.waiters.push(w);
       signal?.addEventListener('abort', () => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) {
+          if (i < this.urgentWaiting) this.urgentWaiting--;
           this.waiters.splice(i, 1);
           resolve(this.now());
           this.inFlight++; // released by the caller like any other
@@ -230,7 +243,10 @@ export class AimdGate {
   }
 
   private drain(): void {
-    while (this.waiters.length > 0 && this.free()) this.waiters.shift()!();
+    while (this.waiters.length > 0 && this.free()) {
+      if (this.urgentWaiting > 0) this.urgentWaiting--;
+      this.waiters.shift()!();
+    }
     const pause = this.window.pauseMs;
     if (this.waiters.length > 0 && pause > 0 && !this.timer) {
       this.timer = setTimeout(() => {

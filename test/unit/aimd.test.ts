@@ -1,7 +1,7 @@
 // The AIMD window of requests in flight (src/k8s/ratelimit.ts), on a fake clock: slow start, additive
 // increase, halving and pausing on 429 + Retry-After, narrowing on rising latency, one decrease per round trip.
 import assert from 'node:assert/strict';
-import { AimdGate, AimdWindow } from '../../src/k8s/ratelimit.ts';
+import { AimdGate, AimdWindow, urgentRequests } from '../../src/k8s/ratelimit.ts';
 
 function clock() {
   const c = { t: 1000, now: () => c.t };
@@ -80,7 +80,7 @@ describe('AimdWindow', () => {
 
   it('forgets an old baseline, so a server that became slower for good is not punished forever', () => {
     const c = clock();
-    const w = new AimdWindow({ baselineWindowMs: 1000 }, c.now);
+    const w = new AimdWindow({ baselineWindowMs: 1000, latencyRatio: 3, latencySlackMs: 20 }, c.now);
     w.record({ kind: 'ok', latencyMs: 2, sentAt: c.t });
     c.t += 1500;
     w.record({ kind: 'ok', latencyMs: 50, sentAt: c.t });
@@ -124,5 +124,27 @@ describe('AimdGate', () => {
     c.t += 60; // the fake clock moves past the pause; the gate's timer (real, ~50 ms) re-checks
     await ps[3];
     assert.deepEqual(order, [1, 2, 3, 4]);
+  });
+});
+
+describe('AimdGate: urgent requests', () => {
+  it('lets requests made in urgentRequests.run(true) go ahead of those already waiting, FIFO among themselves', async () => {
+    const c = clock();
+    const g = new AimdGate(new AimdWindow({ initial: 1, min: 1, max: 1 }, c.now), c.now);
+    const order: string[] = [];
+    const first = await g.acquire();
+    const waits = [
+      g.acquire().then(() => order.push('bulk1')),
+      g.acquire().then(() => order.push('bulk2')),
+      urgentRequests.run(true, () => g.acquire()).then(() => order.push('urgent1')),
+      urgentRequests.run(true, () => g.acquire()).then(() => order.push('urgent2')),
+    ];
+    g.release({ kind: 'neutral', sentAt: first });
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setImmediate(r));
+      g.release({ kind: 'neutral', sentAt: c.t });
+    }
+    await Promise.all(waits);
+    assert.deepEqual(order, ['urgent1', 'urgent2', 'bulk1', 'bulk2']);
   });
 });
