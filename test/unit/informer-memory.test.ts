@@ -2,6 +2,8 @@
 // on an image pull, Events about pulls, messages cut to 512 characters), and the per-namespace index forgets a
 // namespace once its last object is gone. The informer runs against a scripted list/watch client.
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createLogger } from 'winston';
 import { aboutPull, CACHED_MESSAGE_CHARS, toPendingPod, toPullEvent, waitsOnPull } from '../../src/controllers/tcraccess/pulls.ts';
 import type { KubeClient, WatchEvent } from '../../src/k8s/client.ts';
@@ -70,5 +72,19 @@ describe('outage memory: Pending-pod and Failed-Event caches', () => {
     inf.stop();
     assert.equal(inf.indexedNamespaces, 0, 'empty per-namespace sets are pruned');
     assert.deepEqual(inf.inNamespace('a'), []);
+  });
+
+  it('a trimmed message does not keep the whole message alive (V8 sliced strings)', () => {
+    // 5,000 Events with 20 KB messages: kept whole (sliced views) they hold ~100 MB; trimmed copies ~2.5 MB
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = Array.from({ length: 5_000 }, (_, i) => toPullEvent(JSON.parse(JSON.stringify(event('a', `e${i}`, `Failed to pull image "r.example.com/a:${i}": ${'z'.repeat(20_000)}`))) as KubeObject));
+    gc();
+    const grew = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    assert.equal(kept.length, 5_000);
+    assert.equal(kept[0]!.message.length, CACHED_MESSAGE_CHARS);
+    assert.ok(grew < 20, `the cache grew by ${grew.toFixed(0)} MB for 5,000 trimmed messages`);
   });
 });
