@@ -110,9 +110,12 @@ try {
     return { heapUsed: v('tcra_process_nodejs_heap_size_used_bytes'), heapTotal: v('tcra_process_nodejs_heap_size_total_bytes'), limit: v('tcra_kube_client_inflight_limit'), backoffs: sum('tcra_kube_client_backoffs_total'), throttledBackoffs: Number(/tcra_kube_client_backoffs_total\{reason="throttled"\} (\S+)/.exec(text)?.[1] ?? NaN) };
   };
   const runOperator = () => startOperator({ entry: bundle, env: { NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
+  const alive = (p: OperatorProcess) => {
+    if (p.proc.exitCode !== null || p.proc.signalCode !== null) throw new Error(`operator exited (${p.proc.exitCode ?? p.proc.signalCode}): ${p.logs.slice(-8).join('\n')}`);
+  };
   const waitStarted = async (p: OperatorProcess) => {
     while (!p.logs.some((l) => l.includes('"Controller started"'))) {
-      if (p.proc.exitCode !== null) throw new Error(`operator exited: ${p.logs.slice(-5).join('\n')}`);
+      alive(p);
       await sleep(50);
     }
   };
@@ -228,10 +231,16 @@ try {
     const ns = `late-${i}`;
     const t0 = performance.now();
     await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { bench: 'yes' } } });
-    while (!secretSeenAt.has(ns)) await sleep(1);
+    while (!secretSeenAt.has(ns)) {
+      alive(op);
+      await sleep(1);
+    }
     lat.push({ ms: secretSeenAt.get(ns)! - t0, duringRollout: !doneAt });
   }
-  while (!doneAt) await sleep(20);
+  while (!doneAt) {
+    alive(op);
+    await sleep(20);
+  }
   const rolloutMs = doneAt - t;
   const readerRollout = await readerDuring;
   const rolloutTo = new Date();
