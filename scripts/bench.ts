@@ -16,7 +16,7 @@
 //     image pulls and 50,000 Failed pull Events beside the namespaces.
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,7 +111,10 @@ try {
   };
   const runOperator = () => startOperator({ entry: bundle, env: { NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
   const alive = (p: OperatorProcess) => {
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) throw new Error(`operator exited (${p.proc.exitCode ?? p.proc.signalCode}): ${p.logs.slice(-8).join('\n')}`);
+    if (p.proc.exitCode === null && p.proc.signalCode === null) return;
+    const file = path.join(os.tmpdir(), `bench-operator-${p.proc.pid}.log`);
+    writeFileSync(file, p.logs.join('\n'));
+    throw new Error(`operator exited (${p.proc.exitCode ?? p.proc.signalCode}), its log: ${file}\n${p.logs.filter((l) => !/^\s*\d+: 0x/.test(l)).slice(-8).join('\n')}`);
   };
   const waitStarted = async (p: OperatorProcess) => {
     while (!p.logs.some((l) => l.includes('"Controller started"'))) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLogger } from 'winston';
-import { aboutPull, CACHED_MESSAGE_CHARS, toPendingPod, toPullEvent, waitsOnPull } from '../../src/controllers/tcraccess/pulls.ts';
+import { aboutPull, CACHED_MESSAGE_CHARS, cachedMessage, toPendingPod, toPullEvent, waitsOnPull } from '../../src/controllers/tcraccess/pulls.ts';
 import type { KubeClient, WatchEvent } from '../../src/k8s/client.ts';
 import { Informer, type KubeObject } from '../../src/k8s/informer.ts';
 import { eventually } from '../support/wait.ts';
@@ -86,5 +86,19 @@ describe('outage memory: Pending-pod and Failed-Event caches', () => {
     assert.equal(kept.length, 5_000);
     assert.equal(kept[0]!.message.length, CACHED_MESSAGE_CHARS);
     assert.ok(grew < 20, `the cache grew by ${grew.toFixed(0)} MB for 5,000 trimmed messages`);
+  });
+
+  it('a message many pods and Events repeat is cached once', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const message = `Failed to pull image "r.example.com/team/app:1": 401 Unauthorized ${'w'.repeat(4_000)}`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // each parsed separately, as the watch delivers them: 10,000 copies unless shared (~5 MB trimmed)
+    const kept = Array.from({ length: 10_000 }, () => cachedMessage((JSON.parse(JSON.stringify({ message })) as { message: string }).message));
+    gc();
+    const grew = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    assert.equal(kept[9_999]!.length, CACHED_MESSAGE_CHARS);
+    assert.ok(grew < 1.5, `10,000 copies of one message cost ${grew.toFixed(1)} MB`);
   });
 });
