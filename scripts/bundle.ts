@@ -2,7 +2,7 @@
 // runs — the Tencent SDK's TCR and VPC clients and its common code (STS credentials), not the whole SDK, not
 // the emulator, not dev dependencies. The image (Dockerfile) and the integration tests run this file.
 //   node scripts/bundle.ts [--outdir dir]   prints the path of the bundle
-import { build } from 'esbuild';
+import { build, type PluginBuild } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,24 @@ export const BUNDLE_NAME = 'tcr-access-operator.mjs';
  * would be the only log lines that are not JSON.
  */
 export const BUNDLE_NODE_FLAGS = ['--disable-warning=DEP0040', '--disable-warning=DEP0169'];
+
+/**
+ * @kubernetes/client-node declares no `sideEffects`, so esbuild keeps every module it reaches — its generated API
+ * classes and every model, ~25 MB of memory once evaluated — although the operator uses only KubeConfig (its
+ * requests go through src/k8s/client.ts). Its modules have no side effects the operator relies on: let
+ * esbuild drop what is not used.
+ */
+const treeShakeClientNode = {
+  name: 'tree-shake-client-node',
+  setup(b: PluginBuild) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'resolved' || !(args.path.includes('@kubernetes/client-node') || args.importer.includes('@kubernetes/client-node'))) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolved' });
+      if (r.errors.length > 0 || !r.path.includes(`${path.sep}@kubernetes${path.sep}client-node${path.sep}`)) return r;
+      return { ...r, sideEffects: false };
+    });
+  },
+};
 
 export async function bundle(outdir = path.join(ROOT, 'dist', 'bundle')): Promise<{ file: string; bytes: number; inputs: string[] }> {
   const file = path.join(outdir, BUNDLE_NAME);
@@ -31,6 +49,7 @@ export async function bundle(outdir = path.join(ROOT, 'dist', 'bundle')): Promis
     legalComments: 'linked',
     metafile: true,
     logLevel: 'warning',
+    plugins: [treeShakeClientNode],
     // CommonJS dependencies (the Tencent SDK, winston) call require() for Node built-ins.
     banner: { js: "import { createRequire as __tcraCreateRequire } from 'node:module'; const require = __tcraCreateRequire(import.meta.url);" },
   });

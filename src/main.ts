@@ -93,8 +93,8 @@ export function buildCli(): Command {
     .option('--retry-period <d>', 'interval between lease attempts', '2s')
     .option('--metrics-bind-address <addr>', 'address of /metrics ("0" disables)', ':8080')
     .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" disables)', ':8081')
-    .option('--kube-api-qps <n>', 'client-side requests per second to the API server', positiveNumber('kube-api-qps'), 50)
-    .option('--kube-api-burst <n>', 'client-side request burst', positiveInt('kube-api-burst'), 100)
+    .option('--kube-api-qps <n>', 'ceiling of requests per second to the API server (below it, the pace is set by the server: 429s, Retry-After and latency)', positiveNumber('kube-api-qps'), 1000)
+    .option('--kube-api-burst <n>', 'ceiling of the request burst', positiveInt('kube-api-burst'), 2000)
     .option('--workers <n>', 'concurrent reconciles', positiveInt('workers'), 16)
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
@@ -149,6 +149,8 @@ export async function run(argv: string[]): Promise<void> {
     watchIdleTimeoutMs: durations.watchIdle,
     onResponse: (verb, code) => metrics.kubeResponse(verb, code),
   });
+  const gate = client.gate;
+  if (gate) metrics.clientPacing(() => ({ limit: gate.window.limit, inFlight: gate.active, ...gate.window.stats }));
   const events = new EventRecorder(client, 'tcr-access-operator', logger, () => metrics.writes.inc({ resource: 'events', verb: 'create' }));
   const sourceNamespaces = [f.namespace, ...f.sourceNamespaces.filter((n) => n !== f.namespace)];
   const opts = { sourceNamespaces, workers: f.workers, resyncPeriodMs: durations.resync, statusDebounceMs: durations.debounce, cleanupConcurrency: 16, clusterId: f.clusterId, minRotationMs: durations.minRotation, ambientCredentials: f.cloudAmbientCredentials, diagnosePulls: f.diagnosePulls };

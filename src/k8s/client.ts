@@ -8,11 +8,15 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions } from 'node:https';
 import { Agent, fetch } from 'undici';
-import { TokenBucket } from './ratelimit.ts';
+import { AimdGate, AimdWindow, TokenBucket, type AimdOptions } from './ratelimit.ts';
 
 export interface ClientOptions {
+  /** Ceiling: client-side requests per second (token bucket). */
   qps: number;
+  /** Ceiling: client-side burst. */
   burst: number;
+  /** The AIMD window of requests in flight, paced by the server (429, latency); `false` for none. */
+  aimd?: AimdOptions | false;
   userAgent?: string;
   /** Called once per HTTP response, or with '<error>' when a request got none (for metrics). */
   onResponse?: (verb: string, code: number | '<error>') => void;
@@ -88,6 +92,10 @@ export class KubeClient {
   readonly server: string;
   private readonly kc: KubeConfig;
   private readonly limiter: TokenBucket;
+  /** Requests in flight, paced by the API server's answers (not for watches, which stay open). */
+  readonly gate: AimdGate | undefined;
+  /** The API Priority and Fairness classification of our requests, from the X-Kubernetes-PF-* headers. */
+  readonly flowControl = { flowSchemaUid: '', priorityLevelUid: '' };
   private readonly opts: ClientOptions;
   private dispatcher: Agent | undefined;
 
@@ -98,6 +106,7 @@ export class KubeClient {
     this.server = cluster.server.replace(/\/+$/, '');
     this.opts = opts;
     this.limiter = new TokenBucket(opts.qps, opts.burst);
+    this.gate = opts.aimd === false ? undefined : new AimdGate(new AimdWindow(opts.aimd ?? {}));
   }
 
   /**
@@ -149,6 +158,7 @@ export class KubeClient {
     for (let attempt = 0; ; attempt++) {
       await this.limiter.take(spec.signal);
       const { headers, dispatcher } = await this.auth();
+      const sentAt = (await this.gate?.acquire(spec.signal)) ?? 0;
       headers['Accept'] = spec.accept ?? 'application/json';
       if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
       let body: string | undefined;
@@ -158,15 +168,25 @@ export class KubeClient {
       }
       const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
       const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-      const res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal }).catch((e: unknown) => {
+      let res: Awaited<ReturnType<typeof fetch>>;
+      let text: string;
+      try {
+        res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal });
+        text = await res.text();
+      } catch (e) {
+        this.gate?.release({ kind: 'neutral', sentAt });
         this.opts.onResponse?.(spec.method, '<error>');
         throw e;
-      });
+      }
       this.opts.onResponse?.(spec.method, res.status);
-      const text = await res.text();
-      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
       const retryAfter = Number(res.headers.get('retry-after') ?? '');
-      const err = toApiError(res.status, text, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+      const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+      this.noteFlowControl(res.headers);
+      if (res.status === 429) this.gate?.release({ kind: 'throttled', retryAfterSeconds, sentAt });
+      else if (res.ok || res.status < 500) this.gate?.release({ kind: 'ok', sentAt, ...(spec.method !== 'GET' ? { latencyMs: performance.now() - sentAt } : {}) });
+      else this.gate?.release({ kind: 'neutral', sentAt });
+      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+      const err = toApiError(res.status, text, retryAfterSeconds);
       // 429 (and 5xx with Retry-After, as client-go does): wait as told and try again.
       if ((res.status === 429 || (res.status >= 500 && err.retryAfterSeconds)) && attempt < maxRetries) {
         await sleep(Math.min(err.retryAfterSeconds ?? 1, 30) * 1000, spec.signal);
@@ -174,6 +194,13 @@ export class KubeClient {
       }
       throw err;
     }
+  }
+
+  private noteFlowControl(h: { get(name: string): string | null }): void {
+    const fs = h.get('x-kubernetes-pf-flowschema-uid');
+    const pl = h.get('x-kubernetes-pf-prioritylevel-uid');
+    if (fs) this.flowControl.flowSchemaUid = fs;
+    if (pl) this.flowControl.priorityLevelUid = pl;
   }
 
   get<T>(path: string, query?: Query): Promise<T> {

@@ -18,12 +18,21 @@ const QUEUE_BUCKETS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10];
 /** controller-runtime's reconcile_time_seconds buckets. */
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
 
+/** The Kubernetes client's AIMD window now, and its decreases so far. */
+export interface ClientPacing {
+  limit: number;
+  inFlight: number;
+  throttled: number;
+  latencyDecreases: number;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tcra_process_' });
   const registers = [registry];
   /** Work queues by name, read at scrape time for the unfinished-work gauges. */
   const queues = new Map<string, () => QueueLoad>();
+  const pacing: { read?: () => ClientPacing; seen: { throttled: number; latencyDecreases: number } } = { seen: { throttled: 0, latencyDecreases: 0 } };
   /** Condition types last reported per TcrAccess, so that a removed one leaves no stale series. */
   const conditionTypes = new Map<string, string[]>();
   const load = (fn: (l: QueueLoad) => number) =>
@@ -80,6 +89,22 @@ export function createMetrics() {
     pullFailingPods: new Gauge({ name: 'tcra_pull_failing_pods', help: 'Pods failing to pull from the registry now, per TcrAccess and cause.', labelNames: ['tcraccess', 'cause'], registers }),
     webhookReviews: new Counter({ name: 'tcra_webhook_reviews_total', help: 'Pod admission reviews answered by the annotation webhook, by result (patched, unchanged, malformed, error).', labelNames: ['result'], registers }),
 
+    kubeClientLimit: new Gauge({ name: 'tcra_kube_client_inflight_limit', help: 'Requests to the API server the client lets be in flight now: the AIMD window, paced by 429s, Retry-After and latency.', registers, collect() { const p = pacing.read?.(); if (p) this.set(p.limit); } }),
+    kubeClientInflight: new Gauge({ name: 'tcra_kube_client_inflight', help: 'Requests to the API server in flight now (watches not counted).', registers, collect() { const p = pacing.read?.(); if (p) this.set(p.inFlight); } }),
+    kubeClientBackoffs: new Counter({
+      name: 'tcra_kube_client_backoffs_total',
+      help: 'Times the client narrowed its window of requests in flight, by reason: throttled (a 429, Retry-After waited out) or latency (answers slowed well above the lowest seen).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const p = pacing.read?.();
+        if (!p) return;
+        this.inc({ reason: 'throttled' }, p.throttled - pacing.seen.throttled);
+        this.inc({ reason: 'latency' }, p.latencyDecreases - pacing.seen.latencyDecreases);
+        pacing.seen = { throttled: p.throttled, latencyDecreases: p.latencyDecreases };
+      },
+    }),
+
     // --- deprecated aliases (one release)
     reconciles: new Counter({ name: 'tcra_reconcile_total', help: `Reconciles by kind of key and result. ${DEPRECATED} controller_runtime_reconcile_total.)`, labelNames: ['kind', 'result'], registers }),
     reconcileErrors: new Counter({ name: 'tcra_reconcile_errors_total', help: `Reconcile errors by kind of key and error class. ${DEPRECATED} controller_runtime_reconcile_errors_total.)`, labelNames: ['kind', 'class'], registers }),
@@ -93,6 +118,11 @@ export function createMetrics() {
     legacyQueueDepth: new Gauge({ name: 'tcra_workqueue_depth', help: `Keys waiting in the work queue. ${DEPRECATED} workqueue_depth.)`, registers }),
     apiResponses: new Counter({ name: 'tcra_kube_responses_total', help: `API server responses by verb and code. ${DEPRECATED} rest_client_requests_total.)`, labelNames: ['verb', 'code'], registers }),
     isLeader: new Gauge({ name: 'tcra_leader', help: `1 while this replica holds the leader lease. ${DEPRECATED} leader_election_master_status.)`, registers }),
+
+    /** The Kubernetes client's pacing, read at scrape time. */
+    clientPacing(read: () => ClientPacing): void {
+      pacing.read = read;
+    },
 
     /** Hooks a work queue named `name` reports through; `load` is read at scrape time. */
     queueHooks(name: string, read: () => QueueLoad): QueueHooks {

@@ -41,6 +41,8 @@ export class WorkQueue {
   private readonly queued = new Map<string, Lane>();
   /** Keys being processed, with when their worker took them (monotonic ms). */
   private readonly processing = new Map<string, number>();
+  /** The lane each key being processed was taken from. */
+  private readonly processingLane = new Map<string, Lane>();
   /** When each waiting key was queued (monotonic ms). */
   private readonly queuedAt = new Map<string, number>();
   /** Keys added while being processed: re-queued (in this lane) when done. */
@@ -141,6 +143,11 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
+  /** The lane a key being processed was taken from. */
+  laneOf(key: string): Lane | undefined {
+    return this.processingLane.get(key);
+  }
+
   /** Next key, or undefined once shut down and drained. Callers must call done(key). */
   get(): Promise<string | undefined> {
     const key = this.pop();
@@ -150,9 +157,11 @@ export class WorkQueue {
   }
 
   private pop(): string | undefined {
+    const lane: Lane = this.fast.length > 0 ? 'fast' : 'bulk';
     const key = this.fast.shift() ?? this.bulk.shift();
     if (key === undefined) return undefined;
     this.queued.delete(key);
+    this.processingLane.set(key, lane);
     const now = this.mono();
     this.hooks?.started((now - (this.queuedAt.get(key) ?? now)) / 1000);
     this.queuedAt.delete(key);
@@ -173,6 +182,7 @@ export class WorkQueue {
     const started = this.processing.get(key);
     if (started !== undefined) this.hooks?.finished((this.mono() - started) / 1000);
     this.processing.delete(key);
+    this.processingLane.delete(key);
     const lane = this.dirty.get(key);
     if (lane) {
       this.dirty.delete(key);

@@ -6,7 +6,7 @@ import { CLUSTER_SCOPED } from '../../scripts/lib/kustomize.ts';
 export { CLUSTER_SCOPED, kustomizeBuild, readYamlObjects } from '../../scripts/lib/kustomize.ts';
 
 export function adminClient(kc: KubeConfig): KubeClient {
-  return new KubeClient(kc, { qps: 1000, burst: 2000 });
+  return new KubeClient(kc, { qps: 1000, burst: 2000, aimd: false });
 }
 
 /** REST path of an object (enough for the kinds the tests apply: plural = lowercase kind + "s"). */

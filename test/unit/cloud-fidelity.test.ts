@@ -489,13 +489,14 @@ describe('Tencent Cloud fidelity (issue 10): operator steps against every emulat
   });
 
   describe('12. regions', () => {
-    it('financial regions use their own API hosts ({service}.{region}.tencentcloudapi.com)', () => {
+    it('financial regions use their own API hosts ({service}.{region}.tencentcloudapi.com)', async () => {
+      type Clients = { clients: () => Promise<{ tcr: { endpoint: string }; vpc: { endpoint: string } }> };
       const c = new SdkCloud({ region: 'ap-shanghai-fsi', credential: { secretId: 'a', secretKey: 'b' }, timeoutSeconds: 1, logger: silent, rateLimiter: new PerActionRateLimiter() });
-      const hosts = c as unknown as { tcr: { endpoint: string }; vpc: { endpoint: string } };
+      const hosts = await (c as unknown as Clients).clients();
       assert.equal(hosts.tcr.endpoint, 'tcr.ap-shanghai-fsi.tencentcloudapi.com');
       assert.equal(hosts.vpc.endpoint, 'vpc.ap-shanghai-fsi.tencentcloudapi.com');
       const g = new SdkCloud({ region: 'ap-guangzhou', credential: { secretId: 'a', secretKey: 'b' }, timeoutSeconds: 1, logger: silent, rateLimiter: new PerActionRateLimiter() });
-      assert.equal((g as unknown as { tcr: { endpoint: string } }).tcr.endpoint, 'tcr.tencentcloudapi.com');
+      assert.equal((await (g as unknown as Clients).clients()).tcr.endpoint, 'tcr.tencentcloudapi.com');
     });
     it("a cluster VPC in another region than the registry is a clear VpcNotFound condition", async () => {
       emu().seed({ region: 'ap-shanghai', accounts: [{ uin: DEFAULT_UIN, vpcs: [{ id: 'vpc-shangha1', cidrBlock: '10.9.0.0/16', subnets: [{ id: 'subnet-shangha1', cidrBlock: '10.9.1.0/24' }] }] }] });

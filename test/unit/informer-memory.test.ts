@@ -2,8 +2,10 @@
 // on an image pull, Events about pulls, messages cut to 512 characters), and the per-namespace index forgets a
 // namespace once its last object is gone. The informer runs against a scripted list/watch client.
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createLogger } from 'winston';
-import { aboutPull, CACHED_MESSAGE_CHARS, toPendingPod, toPullEvent, waitsOnPull } from '../../src/controllers/tcraccess/pulls.ts';
+import { aboutPull, CACHED_MESSAGE_CHARS, cachedMessage, toPendingPod, toPullEvent, waitsOnPull } from '../../src/controllers/tcraccess/pulls.ts';
 import type { KubeClient, WatchEvent } from '../../src/k8s/client.ts';
 import { Informer, type KubeObject } from '../../src/k8s/informer.ts';
 import { eventually } from '../support/wait.ts';
@@ -70,5 +72,33 @@ describe('outage memory: Pending-pod and Failed-Event caches', () => {
     inf.stop();
     assert.equal(inf.indexedNamespaces, 0, 'empty per-namespace sets are pruned');
     assert.deepEqual(inf.inNamespace('a'), []);
+  });
+
+  it('a trimmed message does not keep the whole message alive (V8 sliced strings)', () => {
+    // 5,000 Events with 20 KB messages: kept whole (sliced views) they hold ~100 MB; trimmed copies ~2.5 MB
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = Array.from({ length: 5_000 }, (_, i) => toPullEvent(JSON.parse(JSON.stringify(event('a', `e${i}`, `Failed to pull image "r.example.com/a:${i}": ${'z'.repeat(20_000)}`))) as KubeObject));
+    gc();
+    const grew = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    assert.equal(kept.length, 5_000);
+    assert.equal(kept[0]!.message.length, CACHED_MESSAGE_CHARS);
+    assert.ok(grew < 20, `the cache grew by ${grew.toFixed(0)} MB for 5,000 trimmed messages`);
+  });
+
+  it('a message many pods and Events repeat is cached once', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const message = `Failed to pull image "r.example.com/team/app:1": 401 Unauthorized ${'w'.repeat(4_000)}`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // each parsed separately, as the watch delivers them: 10,000 copies unless shared (~5 MB trimmed)
+    const kept = Array.from({ length: 10_000 }, () => cachedMessage((JSON.parse(JSON.stringify({ message })) as { message: string }).message));
+    gc();
+    const grew = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    assert.equal(kept[9_999]!.length, CACHED_MESSAGE_CHARS);
+    assert.ok(grew < 1.5, `10,000 copies of one message cost ${grew.toFixed(1)} MB`);
   });
 });

@@ -183,6 +183,8 @@ describe('manifests: objects', () => {
       'ClusterRoleBinding/tcr-access-operator',
       'ClusterRoleBinding/tcr-access-operator-diagnose-pulls',
       'Deployment/tcr-access-operator',
+      'FlowSchema/tcr-access-operator',
+      'FlowSchema/tcr-access-operator-leader-election',
       'MutatingWebhookConfiguration/tcr-access-operator',
       'Namespace/tcr-system',
       'PodDisruptionBudget/tcr-access-operator',
@@ -192,7 +194,7 @@ describe('manifests: objects', () => {
       'Service/tcr-access-operator-webhook',
       'ServiceAccount/tcr-access-operator',
     ]);
-    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'FlowSchema']);
     for (const { file, obj } of objs) {
       if (clusterScoped.has(obj.kind)) assert.equal(obj.metadata.namespace, undefined, `${file}: ${obj.kind} is cluster-scoped`);
       else assert.equal(obj.metadata.namespace, NAMESPACE, `${file}: ${obj.kind}/${obj.metadata.name}`);
@@ -279,6 +281,21 @@ describe('manifests: objects', () => {
     assert.equal(at(pdb, 'spec', 'unhealthyPodEvictionPolicy'), 'AlwaysAllow');
     const dep = only(objs, 'Deployment', 'tcr-access-operator');
     assert.deepEqual(at(pdb, 'spec', 'selector', 'matchLabels'), at(dep, 'spec', 'selector', 'matchLabels'));
+  });
+
+  it('FlowSchemas put the operator at workload-low and its Lease at leader-election (APF, flowcontrol v1)', () => {
+    const subjects = [{ kind: 'ServiceAccount', serviceAccount: { name: SERVICE_ACCOUNT, namespace: NAMESPACE } }];
+    const fs = only(objs, 'FlowSchema', 'tcr-access-operator');
+    assert.equal(fs.apiVersion, 'flowcontrol.apiserver.k8s.io/v1');
+    assert.deepEqual(at(fs, 'spec', 'priorityLevelConfiguration'), { name: 'workload-low' });
+    const rules = at(fs, 'spec', 'rules') as Array<Record<string, unknown>>;
+    assert.deepEqual(rules.map((r) => r['subjects']), [subjects]);
+    const lease = only(objs, 'FlowSchema', 'tcr-access-operator-leader-election');
+    assert.deepEqual(at(lease, 'spec', 'priorityLevelConfiguration'), { name: 'leader-election' });
+    assert.deepEqual((at(lease, 'spec', 'rules') as Array<Record<string, unknown>>).map((r) => r['subjects']), [subjects]);
+    // matched before the operator's own schema and before the built-in service-accounts one (9000)
+    assert.ok((at(lease, 'spec', 'matchingPrecedence') as number) < (at(fs, 'spec', 'matchingPrecedence') as number));
+    assert.ok((at(fs, 'spec', 'matchingPrecedence') as number) < 9000);
   });
 
   it('Role allows the leader-election Lease only', () => {

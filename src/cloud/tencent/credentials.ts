@@ -10,8 +10,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { CvmRoleCredential, OIDCRoleArnCredential } from 'tencentcloud-sdk-nodejs/tencentcloud/common/credential.js';
 import type { ClientConfig } from 'tencentcloud-sdk-nodejs/tencentcloud/common/interface.js';
+import type * as SdkCredentials from 'tencentcloud-sdk-nodejs/tencentcloud/common/credential.js';
 import { CredentialUnavailableError } from './errors.ts';
 import type { CloudCredentialSource } from './port.ts';
 
@@ -45,6 +45,20 @@ export const isRenewable = (c: SdkCredential): c is RenewableCredential => isDyn
 export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
 /** Tells an SDK provider to renew REFRESH_BEFORE_EXPIRY_MS ahead (its field is compared with milliseconds). */
+
+/**
+ * A provider of the SDK, whose module is loaded on first use: the SDK's common code costs the process ~20 MB
+ * of memory that an operator with nothing to do in the cloud never needs (npm run bench measures it).
+ */
+function sdkProvider(make: (m: typeof SdkCredentials) => DynamicCredential): () => DynamicCredential {
+  return () => {
+    let inner: Promise<DynamicCredential> | undefined;
+    return {
+      getCredential: async () => (await (inner ??= import('tencentcloud-sdk-nodejs/tencentcloud/common/credential.js').then((m) => renewEarly(make(m))))).getCredential(),
+    };
+  };
+}
+
 function renewEarly(p: DynamicCredential): DynamicCredential {
   const q = p as DynamicCredential & { expirationReservationTime?: unknown };
   if (typeof q.expirationReservationTime === 'number') q.expirationReservationTime = REFRESH_BEFORE_EXPIRY_MS;
@@ -258,7 +272,7 @@ export function defaultCredentialChain(opts: CredentialChainOptions = {}): Resol
     }
     // The SDK reads TKE_* from process.env itself; a custom env (tests) must match it.
     const config = oidcClientConfig(opts);
-    const make = (): DynamicCredential => new (OIDCRoleArnCredential as unknown as new (c: ClientConfig) => DynamicCredential)(config);
+    const make = sdkProvider((m) => new (m.OIDCRoleArnCredential as unknown as new (c: ClientConfig) => DynamicCredential)(config));
     return {
       credential: new ProviderCredential(description, make, timeoutMs),
       description,
@@ -266,7 +280,7 @@ export function defaultCredentialChain(opts: CredentialChainOptions = {}): Resol
     };
   }
   const description = 'CVM role (instance metadata)';
-  return { credential: new ProviderCredential(description, () => new CvmRoleCredential() as DynamicCredential, timeoutMs), description, fingerprint: fingerprint('cvm') };
+  return { credential: new ProviderCredential(description, sdkProvider((m) => new m.CvmRoleCredential() as DynamicCredential), timeoutMs), description, fingerprint: fingerprint('cvm') };
 }
 
 /** Resolves a TcrAccess's credential source. `static` comes from its Secret; `default` is the chain (b)–(d). */

@@ -20,8 +20,6 @@
 import type { Agent } from 'node:http';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'winston';
-import { Client as TcrClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_client.js';
-import { Client as VpcClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
 import type * as tcr from 'tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_models.js';
 import type * as vpc from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
 import { agentFor, type CloudEndpoint, endpointHost, isDynamicCredential, isRenewable, type SdkCredential } from './credentials.ts';
@@ -118,8 +116,8 @@ const taskStatus = (s: string | null | undefined): TaskStatus => {
 export class SdkCloud implements TencentCloud {
   readonly region: string;
   readonly credentialDescription: string;
-  private readonly tcr: SdkClient;
-  private readonly vpc: SdkClient;
+  /** The SDK's clients, loaded on the first call (the SDK costs memory an operator without cloud work never needs). */
+  private readonly clients: () => Promise<Record<Product, SdkClient>>;
   private readonly credential: SdkCredential;
   private readonly logger: Logger;
   private readonly rateLimiter: ActionRateLimiter;
@@ -154,8 +152,12 @@ export class SdkCloud implements TencentCloud {
         },
       };
     };
-    this.tcr = new TcrClient(config('tcr')) as unknown as SdkClient;
-    this.vpc = new VpcClient(config('vpc')) as unknown as SdkClient;
+    let clients: Promise<Record<Product, SdkClient>> | undefined;
+    this.clients = () =>
+      (clients ??= Promise.all([
+        import('tencentcloud-sdk-nodejs/tencentcloud/services/tcr/v20190924/tcr_client.js'),
+        import('tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js'),
+      ]).then(([tcr, vpc]) => ({ tcr: new tcr.Client(config('tcr')) as unknown as SdkClient, vpc: new vpc.Client(config('vpc')) as unknown as SdkClient })));
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ export class SdkCloud implements TencentCloud {
   }
 
   private async callOnce<Res extends { RequestId?: string }>(product: Product, action: string, req: object): Promise<Res> {
-    const client = product === 'tcr' ? this.tcr : this.vpc;
+    const client = (await this.clients())[product];
     let attempt = 0;
     const started = performance.now();
     const run = async (): Promise<Res> => {

@@ -8,6 +8,7 @@ import type { EventRecorder } from '../../k8s/events.ts';
 import { Informer, type KubeObject } from '../../k8s/informer.ts';
 import type { Metrics } from '../../k8s/metrics.ts';
 import { WorkQueue } from '../../k8s/queue.ts';
+import { urgentRequests } from '../../k8s/ratelimit.ts';
 import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { SourceSecret } from './credentials.ts';
 import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } from './deps.ts';
@@ -207,7 +208,7 @@ export class TcrAccessController {
       this.inFlight++;
       this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
       try {
-        await this.process(key);
+        await urgentRequests.run(this.queue.laneOf(key) === 'fast', () => this.process(key));
       } finally {
         this.inFlight--;
         this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);

@@ -56,6 +56,10 @@ export async function observeProbe(access: TcrAccess, desired: Desired, d: Deps)
   return conditions;
 }
 
+/** Warning Events (one per failing pod and cause) written per pass at most; the rest wait for the next pass. */
+export const PULL_EVENTS_PER_PASS = 50;
+export const PULL_EVENTS_NEXT_PASS_MS = 10_000;
+
 /**
  * PullHealthy for this TcrAccess, from the Pending-pod and Failed-Event caches. Warning Events once per pod
  * and cause; the condition changes at most every 30 s (the previous one is kept meanwhile).
@@ -75,9 +79,15 @@ export function observePulls(access: TcrAccess, server: string | undefined, sele
   }
   const failures = pullFailures(access, server, selected, pendingPods.values(), eventsByPod);
   if (d.state.pullEventsSent.size > 10_000) d.state.pullEventsSent.clear(); // bounded: at worst an Event is repeated
+  let recorded = 0;
   for (const f of failures) {
     const key = `${f.podUid}/${f.diagnosis.cause}`;
     if (d.state.pullEventsSent.has(key)) continue;
+    if (recorded++ >= PULL_EVENTS_PER_PASS) {
+      // a mass outage: the rest on a later pass, so that thousands of Events are never in flight (or in memory) at once
+      d.queue.addAfter(accessKey(name), PULL_EVENTS_NEXT_PASS_MS, 'bulk');
+      break;
+    }
     d.state.pullEventsSent.add(key);
     const [ns, pod] = f.pod.split('/') as [string, string];
     log.info('Image pull failure diagnosed', { pod: f.pod, cause: f.diagnosis.cause });

@@ -20,6 +20,33 @@ export const PULL_STATUS_MIN_INTERVAL_MS = 30_000;
 const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 /** Cached messages are cut to what the classifier reads: an outage must not cost 2 KiB per pod and Event. */
 export const CACHED_MESSAGE_CHARS = 512;
+/** Distinct strings the pull caches share (see `shared`); the oldest is forgotten first. */
+export const SHARED_STRINGS = 10_000;
+const sharedStrings = new Map<string, string>();
+
+/**
+ * One copy of a string the pull caches hold many times: a failing Deployment's replicas share their pull error
+ * message, a pod's Events repeat it, and namespaces and pod names repeat across Events. Bounded: a string
+ * forgotten here stays valid where it is cached, only its next duplicate gets a copy of its own.
+ */
+export function shared(s: string): string {
+  const hit = sharedStrings.get(s);
+  if (hit !== undefined) return hit;
+  // a string of its own: a V8 slice (or a string parsed out of a larger one) would keep its parent alive
+  const own = s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
+  if (sharedStrings.size >= SHARED_STRINGS) sharedStrings.delete(sharedStrings.keys().next().value!);
+  sharedStrings.set(own, own);
+  return own;
+}
+
+/**
+ * The first `CACHED_MESSAGE_CHARS` characters, shared. `slice` alone would not save memory: V8 makes a long slice
+ * a view of its parent (a sliced string), which keeps the whole message alive in the cache.
+ */
+export function cachedMessage(s: string): string {
+  return shared(s.length <= CACHED_MESSAGE_CHARS ? s : s.slice(0, CACHED_MESSAGE_CHARS));
+}
+
 /** The kubelet's Event when a pull Secret the Pod names does not exist. */
 export const MISSING_SECRET_REASON = 'FailedToRetrieveImagePullSecret';
 /** Event and status messages that only repeat that a pull failed. */
@@ -33,9 +60,9 @@ export interface PendingPod {
   pullSecrets: string[];
 }
 
-/** A kubelet `Failed` Event about a Pod, as cached. */
+/** A kubelet `Failed` Event about a Pod, as cached (its own uid is not needed: it is keyed by name). */
 export interface PullEvent {
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+  metadata: { name: string; namespace: string; resourceVersion: string };
   podName: string;
   podUid: string;
   reason: string;
@@ -51,11 +78,11 @@ export function toPendingPod(o: KubeObject): PendingPod & KubeObject {
   const waiting: PendingPod['waiting'] = [];
   for (const cs of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])] as Array<{ name: string; image: string; state?: { waiting?: { reason?: string; message?: string } } }>) {
     const w = cs.state?.waiting;
-    if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: cs.name, image: cs.image, reason: w.reason, message: (w.message ?? '').slice(0, CACHED_MESSAGE_CHARS) });
+    if (w?.reason && PULL_REASONS.has(w.reason)) waiting.push({ container: shared(cs.name), image: shared(cs.image), reason: w.reason, message: cachedMessage(w.message ?? '') });
   }
   const spec = (r['spec'] ?? {}) as { imagePullSecrets?: Array<{ name?: string }> };
   const pullSecrets = (spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
-  return { metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting, pullSecrets };
+  return { metadata: { name: m['name'] as string, namespace: shared(m['namespace'] as string), uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string }, waiting, pullSecrets };
 }
 
 export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
@@ -63,11 +90,11 @@ export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
   const m = r.metadata ?? {};
   const io = (r['involvedObject'] ?? {}) as { name?: string; uid?: string };
   return {
-    metadata: { name: m['name'] as string, namespace: m['namespace'] as string, uid: m['uid'] as string, resourceVersion: m['resourceVersion'] as string },
+    metadata: { name: m['name'] as string, namespace: shared(m['namespace'] as string), resourceVersion: m['resourceVersion'] as string },
     podName: io.name ?? '',
     podUid: io.uid ?? '',
-    reason: String(r['reason'] ?? ''),
-    message: String(r['message'] ?? '').slice(0, CACHED_MESSAGE_CHARS),
+    reason: shared(String(r['reason'] ?? '')),
+    message: cachedMessage(String(r['message'] ?? '')),
   };
 }
 

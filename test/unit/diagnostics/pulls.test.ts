@@ -16,7 +16,7 @@ const pod = (pullSecrets: string[], reason = 'ImagePullBackOff', message = `Back
   pullSecrets,
 });
 let n = 0;
-const ev = (reason: string, message: string): PullEvent => ({ metadata: { name: `e${++n}`, namespace: 'ns', uid: `e${n}`, resourceVersion: '1' }, podName: 'app', podUid: 'u1', reason, message });
+const ev = (reason: string, message: string): PullEvent => ({ metadata: { name: `e${++n}`, namespace: 'ns', resourceVersion: '1' }, podName: 'app', podUid: 'u1', reason, message });
 const REAL_SEQUENCE = [ev('Failed', `Failed to pull image "${IMG}": ${ERR}`), ev('Failed', 'Error: ErrImagePull'), ev('Failed', 'Error: ImagePullBackOff')];
 const causeOf = (p: PendingPod, events: PullEvent[]) => pullFailures(access, SERVER, new Set(['ns']), [p], new Map([['ns/app', events]]))[0]!;
 
