@@ -42,8 +42,9 @@ const o = new Command('bench')
   .option('--reader-rate <n>', 'requests per second of the reader (4 at a time)', '100')
   .option('--operator-args <args>', 'more operator flags, space-separated (e.g. "--kube-api-qps=50 --kube-api-burst=100")', '')
   .option('--operator-node-options <opts>', 'NODE_OPTIONS of the operator process (default: as in manifests/deployment.yaml)', '')
+  .option('--operator-env <vars>', 'more environment of the operator process, space-separated NAME=value (e.g. "MALLOC_ARENA_MAX=4"), over the Deployment\'s', '')
   .parse(process.argv)
-  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; readerRate: string; operatorArgs: string; operatorNodeOptions: string }>();
+  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; readerRate: string; operatorArgs: string; operatorNodeOptions: string; operatorEnv: string }>();
 const N = Number(o.namespaces);
 const WORKERS = Number(o.workers);
 const INFLIGHT = Number(o.maxRequestsInflight);
@@ -57,11 +58,13 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-const hwmKb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 'NaN');
+/** A field (kB) of /proc/<pid>/status: VmHWM (peak RSS), RssAnon, RssFile. */
+const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 'NaN');
+const hwmKb = (pid: number) => statusKb(pid, 'VmHWM');
 /** Peak RSS (kB) of a short-lived node process, reported by itself on exit. */
-const maxRssOf = (args: string[], nodeOptions = '') => {
+const maxRssOf = (args: string[], nodeOptions = '', env: Record<string, string> = {}) => {
   const hook = `--import=data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS='+process.resourceUsage().maxRSS))`; // no spaces: NODE_OPTIONS splits on them
-  const r = spawnSync(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: `${nodeOptions} ${hook}` }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env, NODE_OPTIONS: `${nodeOptions} ${hook}` }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   return Number(/MAXRSS=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
 };
 
@@ -74,19 +77,27 @@ const freePort = () =>
     srv.on('error', reject);
   });
 
-const nodeOptions =
-  o.operatorNodeOptions ||
+/** The literal environment of the Deployment's container (NODE_OPTIONS, malloc tuning), as the pod runs with it. */
+const deploymentEnv = Object.fromEntries(
   (readYamlObjects(path.join(REPO_ROOT, 'manifests', 'deployment.yaml')) as Array<{ spec?: { template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } } } }>)
     .flatMap((d) => d.spec?.template?.spec?.containers?.[0]?.env ?? [])
-    .find((e) => e.name === 'NODE_OPTIONS')?.value ||
-  '';
+    .filter((e) => e.value !== undefined)
+    .map((e) => [e.name, e.value!]),
+);
+const nodeOptions = o.operatorNodeOptions || deploymentEnv['NODE_OPTIONS'] || '';
+/** The operator's environment besides NODE_OPTIONS: the Deployment's, then --operator-env. */
+const operatorEnv: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(deploymentEnv).filter(([k]) => k !== 'NODE_OPTIONS')),
+  ...Object.fromEntries(o.operatorEnv.split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+};
+const envText = Object.entries(operatorEnv).map(([k, v]) => `${k}=${v}`).join(' ');
 const bundle = operatorBundle();
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-log(`load average ${load()} (${os.cpus().length} cores); bundle ${bundle}; NODE_OPTIONS="${nodeOptions}"`);
+log(`load average ${load()} (${os.cpus().length} cores); bundle ${bundle}; NODE_OPTIONS="${nodeOptions}" ${envText}`);
 
 // 0. process floor
-const bareNode = maxRssOf(['-e', 'process.exit(0)'], nodeOptions);
-const bundleLoaded = maxRssOf([...BUNDLE_NODE_FLAGS, bundle, '--version'], nodeOptions);
+const bareNode = maxRssOf(['-e', 'process.exit(0)'], nodeOptions, operatorEnv);
+const bundleLoaded = maxRssOf([...BUNDLE_NODE_FLAGS, bundle, '--version'], nodeOptions, operatorEnv);
 
 const cp = await startControlPlane({ auditPolicy: true, extraApiServerArgs: INFLIGHT > 0 ? [`--max-requests-inflight=${INFLIGHT}`, `--max-mutating-requests-inflight=${Math.max(1, Math.floor(INFLIGHT / 2))}`] : [] });
 let exitCode = 0;
@@ -109,7 +120,7 @@ try {
     const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
     return { heapUsed: v('tcra_process_nodejs_heap_size_used_bytes'), heapTotal: v('tcra_process_nodejs_heap_size_total_bytes'), limit: v('tcra_kube_client_inflight_limit'), backoffs: sum('tcra_kube_client_backoffs_total'), throttledBackoffs: Number(/tcra_kube_client_backoffs_total\{reason="throttled"\} (\S+)/.exec(text)?.[1] ?? NaN) };
   };
-  const runOperator = () => startOperator({ entry: bundle, env: { NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
+  const runOperator = () => startOperator({ entry: bundle, env: { ...operatorEnv, NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
   const alive = (p: OperatorProcess) => {
     if (p.proc.exitCode === null && p.proc.signalCode === null) return;
     const file = path.join(os.tmpdir(), `bench-operator-${p.proc.pid}.log`);
@@ -281,6 +292,7 @@ try {
   const throttled = rolloutWrites.filter((e) => e.responseStatus?.code === 429).length;
   const errorLogs = op.logs.filter((l) => l.includes('"level":"error"'));
   const peakKb = hwmKb(op.proc.pid!);
+  const [anonKb, fileKb] = [statusKb(op.proc.pid!, 'RssAnon'), statusKb(op.proc.pid!, 'RssFile')];
   const m = await scrape();
   await op.stop();
 
@@ -291,7 +303,7 @@ try {
   console.log('');
   console.log(`load average (1/5/15 min)       ${load()} at the end; ${os.cpus().length} cores`);
   console.log(`namespaces                      ${N}${o.outage ? `, outage: ${o.pendingPods} Pending pods waiting on pulls, ${o.failedEvents} Failed pull Events` : ''}`);
-  console.log(`operator                        bundle, NODE_OPTIONS="${nodeOptions}", flags: ${operatorArgs.join(' ')}${INFLIGHT ? `; API server --max-requests-inflight=${INFLIGHT}` : ''}`);
+  console.log(`operator                        bundle, NODE_OPTIONS="${nodeOptions}" ${envText}, flags: ${operatorArgs.join(' ')}${INFLIGHT ? `; API server --max-requests-inflight=${INFLIGHT}` : ''}`);
   console.log(`rollout, operator               ${(rolloutMs / 1000).toFixed(2)} s (apply → last Secret + ServiceAccount entry, by watch; status ready at ${(statusMs / 1000).toFixed(2)} s)`);
   console.log(`rollout, floor (plain client)   ${(floorMs / 1000).toFixed(2)} s (same writes, ${WORKERS} workers, no client-side limit)`);
   console.log(`operator / floor                ${ratio.toFixed(2)}x   (goal ≤ 2x)`);
@@ -306,7 +318,7 @@ try {
   console.log(`operator client pacing          window now ${m.limit}, narrowed ${m.backoffs} times (${m.throttledBackoffs} on 429s, the rest on latency)`);
   if (quietSeconds > 0) console.log(`writes in the quiet window      ${quietWrites.length} in ${quietSeconds} s starting ${o.quietAfter} s after (audit log, user ${OPERATOR_USER}, Leases excluded)   (goal 0)`);
   console.log(`process floor                   bare node ${mb(bareNode)}, bundle loaded (--version) ${mb(bundleLoaded)}, operator started on an empty cluster ${mb(idleKb)}`);
-  console.log(`operator peak RSS (VmHWM)       ${mb(peakKb)} (${mb(rssAfterRollout)} at the end of the rollout; V8 heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MB of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB at the end)   (goal ≤ 120 MB at 2,000, ≤ 140 MB at 10,000)`);
+  console.log(`operator peak RSS (VmHWM)       ${mb(peakKb)} (${mb(rssAfterRollout)} at the end of the rollout; now anonymous ${mb(anonKb)} + file ${mb(fileKb)}; V8 heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MB of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB at the end)   (goal ≤ 120 MB at 2,000, ≤ 140 MB at 10,000)`);
   if (quietWrites.length) console.log('quiet writes:', quietWrites.slice(0, 10).map((w) => `${w.verb} ${w.objectRef?.resource}`).join(', '));
   if (errorLogs.length) console.log('operator errors:', errorLogs.slice(0, 3).join('\n'));
 

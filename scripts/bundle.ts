@@ -1,6 +1,6 @@
 // Bundles the operator (src/main.ts) with esbuild into dist/bundle/tcr-access-operator.mjs: only the code that
 // runs — the Tencent SDK's TCR and VPC clients and its common code (STS credentials), not the whole SDK, not
-// the emulator, not dev dependencies. The image (Dockerfile) and the integration tests run this file.
+// the emulator, not dev dependencies, not undici (see leaveOutUndici). The image (Dockerfile) and the integration tests run this file.
 //   node scripts/bundle.ts [--outdir dir]   prints the path of the bundle
 import { build, type PluginBuild } from 'esbuild';
 import path from 'node:path';
@@ -34,6 +34,29 @@ const treeShakeClientNode = {
   },
 };
 
+/**
+ * client-node's KubeConfig imports undici for its own fetch-based API classes (applyToFetchOptions, proxies),
+ * which the operator never calls: its requests go through src/k8s/client.ts on node:http/https with the TLS
+ * options of applyToHTTPSOptions. undici is CommonJS, so esbuild cannot drop it by itself, and evaluating it
+ * costs ~20 MB of memory. The bundle gets a stand-in that throws if it is ever used.
+ */
+export const UNDICI_STAND_IN = 'tcra-undici-stand-in';
+const leaveOutUndici = {
+  name: 'leave-out-undici',
+  setup(b: PluginBuild) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: UNDICI_STAND_IN }));
+    b.onLoad({ filter: /.*/, namespace: UNDICI_STAND_IN }, () => ({
+      loader: 'js',
+      contents: [
+        "const unused = (what) => { throw new Error('undici is not in the operator bundle (' + what + '); the operator talks to the API server through node:https'); };",
+        "export class Agent { constructor() { unused('Agent'); } }",
+        "export class ProxyAgent { constructor() { unused('ProxyAgent'); } }",
+        "export function fetch() { return Promise.reject(unused('fetch')); }",
+      ].join('\n'),
+    }));
+  },
+};
+
 export async function bundle(outdir = path.join(ROOT, 'dist', 'bundle')): Promise<{ file: string; bytes: number; inputs: string[] }> {
   const file = path.join(outdir, BUNDLE_NAME);
   const res = await build({
@@ -49,7 +72,7 @@ export async function bundle(outdir = path.join(ROOT, 'dist', 'bundle')): Promis
     legalComments: 'linked',
     metafile: true,
     logLevel: 'warning',
-    plugins: [treeShakeClientNode],
+    plugins: [treeShakeClientNode, leaveOutUndici],
     // CommonJS dependencies (the Tencent SDK, winston) call require() for Node built-ins.
     banner: { js: "import { createRequire as __tcraCreateRequire } from 'node:module'; const require = __tcraCreateRequire(import.meta.url);" },
   });

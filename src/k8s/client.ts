@@ -4,10 +4,12 @@
 // a client-side QPS/burst limiter shared by every call, 429 Retry-After handling, metadata-only lists
 // and watches (PartialObjectMetadata), merge patches with resourceVersion preconditions, one keep-alive
 // connection pool, and the request metrics. Authentication (tokens, client certs, exec plugins,
-// in-cluster service account) still comes from client-node's KubeConfig.
+// in-cluster service account) still comes from client-node's KubeConfig. HTTP is Node's own (node:http/https,
+// which KubeConfig loads anyway): undici, npm's or Node's fetch, would cost 15–20 MB of memory more.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { RequestOptions } from 'node:https';
-import { Agent, fetch } from 'undici';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https, { type RequestOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import { AimdGate, AimdWindow, TokenBucket, type AimdOptions } from './ratelimit.ts';
 
 export interface ClientOptions {
@@ -79,6 +81,28 @@ export interface WatchEvent<T> {
   object: T;
 }
 
+/** Sends one HTTP request; resolves with the response head (its body still to be read). */
+function send(url: string, init: { method: string; headers: Record<string, string>; body?: string; agent: http.Agent; signal: AbortSignal }): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const headers = init.body === undefined ? init.headers : { ...init.headers, 'Content-Length': String(Buffer.byteLength(init.body)) };
+    const req = (u.protocol === 'https:' ? https : http).request(u, { method: init.method, headers, agent: init.agent, signal: init.signal }, resolve);
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -97,7 +121,7 @@ export class KubeClient {
   /** The API Priority and Fairness classification of our requests, from the X-Kubernetes-PF-* headers. */
   readonly flowControl = { flowSchemaUid: '', priorityLevelUid: '' };
   private readonly opts: ClientOptions;
-  private dispatcher: Agent | undefined;
+  private pool: http.Agent | undefined;
 
   constructor(kc: KubeConfig, opts: ClientOptions) {
     const cluster = kc.getCurrentCluster();
@@ -112,39 +136,43 @@ export class KubeClient {
   /**
    * Headers and TLS material from the kubeconfig; re-read on every call so rotated tokens are picked up. Plain
    * requests share one pool of connections; a watch (`own`) gets a connection of its own, never a pooled one,
-   * so a watch restarted after its connection went dead always dials anew. The caller closes an own dispatcher.
+   * so a watch restarted after its connection went dead always dials anew. The caller destroys an own agent.
    */
-  private async auth(own = false): Promise<{ headers: Record<string, string>; dispatcher: Agent }> {
+  private async auth(own = false): Promise<{ headers: Record<string, string>; agent: http.Agent }> {
     const o: RequestOptions = {};
     await this.kc.applyToHTTPSOptions(o);
-    const agent = (connections: number) =>
-      new Agent({
-        connect: {
-          ca: o.ca as string | Buffer | undefined,
-          cert: o.cert as string | Buffer | undefined,
-          key: o.key as string | Buffer | undefined,
-          ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-          ...(o.servername ? { servername: o.servername } : {}),
-        },
-        keepAliveTimeout: 30_000,
-        connections,
-      });
+    const agent = (pooled: boolean) => {
+      const opts: https.AgentOptions = {
+        keepAlive: pooled,
+        maxSockets: pooled ? 64 : 1,
+        // an idle pooled connection is closed after 30 s
+        ...(pooled ? { timeout: 30_000 } : {}),
+        ...(o.ca !== undefined ? { ca: o.ca } : {}),
+        ...(o.cert !== undefined ? { cert: o.cert } : {}),
+        ...(o.key !== undefined ? { key: o.key } : {}),
+        ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        ...(o.servername ? { servername: o.servername } : {}),
+      };
+      return this.server.startsWith('https:') ? new https.Agent(opts) : new http.Agent(opts);
+    };
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-    if (own) return { headers, dispatcher: agent(1) };
-    this.dispatcher ??= agent(64);
-    return { headers, dispatcher: this.dispatcher };
+    if (own) return { headers, agent: agent(false) };
+    this.pool ??= agent(true);
+    return { headers, agent: this.pool };
   }
 
   /**
    * After a watch went silently dead the path to the API server is suspect (a NAT or load balancer that dropped
    * its connections): the pool is replaced, its idle connections closed, requests in flight finish or time out
-   * there (like kubelet closing all its connections when its heartbeat fails).
+   * there, their connections closed when idle (like kubelet closing all its connections when its heartbeat fails).
    */
   private renewConnections(): void {
-    const old = this.dispatcher;
-    this.dispatcher = undefined;
-    void old?.close().catch(() => undefined);
+    const old = this.pool;
+    this.pool = undefined;
+    if (!old) return;
+    for (const sockets of Object.values(old.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    old.on('free', (socket: Socket) => socket.destroy());
   }
 
   url(path: string, query?: Query): string {
@@ -157,7 +185,7 @@ export class KubeClient {
     const maxRetries = this.opts.maxThrottleRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       await this.limiter.take(spec.signal);
-      const { headers, dispatcher } = await this.auth();
+      const { headers, agent } = await this.auth();
       const sentAt = (await this.gate?.acquire(spec.signal)) ?? 0;
       headers['Accept'] = spec.accept ?? 'application/json';
       if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
@@ -168,27 +196,29 @@ export class KubeClient {
       }
       const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
       const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-      let res: Awaited<ReturnType<typeof fetch>>;
+      let res: IncomingMessage;
       let text: string;
       try {
-        res = await fetch(this.url(spec.path, spec.query), { method: spec.method, headers, body, dispatcher, signal });
-        text = await res.text();
+        res = await send(this.url(spec.path, spec.query), { method: spec.method, headers, ...(body !== undefined ? { body } : {}), agent, signal });
+        text = await readText(res);
       } catch (e) {
         this.gate?.release({ kind: 'neutral', sentAt });
         this.opts.onResponse?.(spec.method, '<error>');
         throw e;
       }
-      this.opts.onResponse?.(spec.method, res.status);
-      const retryAfter = Number(res.headers.get('retry-after') ?? '');
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      this.opts.onResponse?.(spec.method, status);
+      const retryAfter = Number(header(res.headers, 'retry-after') ?? '');
       const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
       this.noteFlowControl(res.headers);
-      if (res.status === 429) this.gate?.release({ kind: 'throttled', retryAfterSeconds, sentAt });
-      else if (res.ok || res.status < 500) this.gate?.release({ kind: 'ok', sentAt, ...(spec.method !== 'GET' ? { latencyMs: performance.now() - sentAt } : {}) });
+      if (status === 429) this.gate?.release({ kind: 'throttled', retryAfterSeconds, sentAt });
+      else if (status < 500) this.gate?.release({ kind: 'ok', sentAt, ...(spec.method !== 'GET' ? { latencyMs: performance.now() - sentAt } : {}) });
       else this.gate?.release({ kind: 'neutral', sentAt });
-      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
-      const err = toApiError(res.status, text, retryAfterSeconds);
+      if (ok) return (text ? JSON.parse(text) : undefined) as T;
+      const err = toApiError(status, text, retryAfterSeconds);
       // 429 (and 5xx with Retry-After, as client-go does): wait as told and try again.
-      if ((res.status === 429 || (res.status >= 500 && err.retryAfterSeconds)) && attempt < maxRetries) {
+      if ((status === 429 || (status >= 500 && err.retryAfterSeconds)) && attempt < maxRetries) {
         await sleep(Math.min(err.retryAfterSeconds ?? 1, 30) * 1000, spec.signal);
         continue;
       }
@@ -196,9 +226,9 @@ export class KubeClient {
     }
   }
 
-  private noteFlowControl(h: { get(name: string): string | null }): void {
-    const fs = h.get('x-kubernetes-pf-flowschema-uid');
-    const pl = h.get('x-kubernetes-pf-prioritylevel-uid');
+  private noteFlowControl(h: IncomingHttpHeaders): void {
+    const fs = header(h, 'x-kubernetes-pf-flowschema-uid');
+    const pl = header(h, 'x-kubernetes-pf-prioritylevel-uid');
     if (fs) this.flowControl.flowSchemaUid = fs;
     if (pl) this.flowControl.priorityLevelUid = pl;
   }
@@ -231,7 +261,7 @@ export class KubeClient {
   async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, opts: { accept?: string; signal?: AbortSignal; idleTimeoutMs?: number }): Promise<void> {
     const idleTimeoutMs = opts.idleTimeoutMs ?? this.opts.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS;
     await this.limiter.take(opts.signal);
-    const { headers, dispatcher } = await this.auth(true);
+    const { headers, agent } = await this.auth(true);
     headers['Accept'] = opts.accept ?? 'application/json';
     if (this.opts.userAgent) headers['User-Agent'] = this.opts.userAgent;
     const ac = new AbortController();
@@ -248,12 +278,13 @@ export class KubeClient {
     };
     try {
       arm();
-      const res = await fetch(this.url(path, { ...query, watch: 1 }), { method: 'GET', headers, dispatcher, signal: ac.signal });
-      this.opts.onResponse?.('WATCH', res.status);
-      if (!res.ok || !res.body) throw toApiError(res.status, await res.text(), undefined);
+      const res = await send(this.url(path, { ...query, watch: 1 }), { method: 'GET', headers, agent, signal: ac.signal });
+      const status = res.statusCode ?? 0;
+      this.opts.onResponse?.('WATCH', status);
+      if (status < 200 || status >= 300) throw toApiError(status, await readText(res), undefined);
       const decoder = new TextDecoder();
       let buf = '';
-      for await (const chunk of res.body) {
+      for await (const chunk of res) {
         arm();
         buf += decoder.decode(chunk as Uint8Array, { stream: true });
         let nl: number;
@@ -278,13 +309,14 @@ export class KubeClient {
       throw e;
     } finally {
       clearTimeout(idle);
-      void dispatcher.destroy().catch(() => undefined);
+      agent.destroy();
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    this.pool?.destroy();
+    this.pool = undefined;
   }
 }
 

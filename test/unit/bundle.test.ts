@@ -1,5 +1,5 @@
 // The operator bundle (scripts/bundle.ts) carries only what runs: of the Tencent SDK its common code and the
-// TCR and VPC clients (STS through the common credential code), never the emulator or dev tooling; it is a
+// TCR and VPC clients (STS through the common credential code), never the emulator, dev tooling or undici; it is a
 // few MiB, and it starts (`--version`).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ describe('operator bundle (esbuild)', function () {
     const services = new Set(result.inputs.map((i) => /tencentcloud-sdk-nodejs\/tencentcloud\/services\/([^/]+)\//.exec(i)?.[1]).filter(Boolean));
     assert.deepEqual([...services].sort(), ['tcr', 'vpc']);
     assert.ok(result.inputs.some((i) => i.includes('tencentcloud-sdk-nodejs/tencentcloud/common/')), 'the SDK common code (signing, credentials)');
-    for (const bad of ['emulator/', 'node_modules/typescript/', 'node_modules/mocha/', 'node_modules/esbuild/', 'test/']) {
+    for (const bad of ['emulator/', 'node_modules/typescript/', 'node_modules/mocha/', 'node_modules/esbuild/', 'node_modules/undici/', 'test/']) {
       assert.ok(!result.inputs.some((i) => i.startsWith(bad) || i.includes(`/${bad}`)), `${bad} is not bundled`);
     }
   });
