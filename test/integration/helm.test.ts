@@ -112,7 +112,7 @@ describe('Helm chart', function () {
       cloudAmbientCredentials: false,
       minTokenRotationPeriod: '2h',
       webhook: { enabled: false },
-      heap: { maxOldSpaceSizeMi: 200, maxSemiSpaceSizeMi: 2 },
+      heap: { maxOldSpaceSizeMi: 200, maxSemiSpaceSizeMi: 2, mallocArenaMax: 4 },
       priorityClassName: 'system-cluster-critical',
       nodeSelector: { pool: 'system' },
       serviceAccount: { annotations: { 'tke.cloud.tencent.com/role-arn': 'qcs::cam::uin/1:roleName/tcr' } },
@@ -125,6 +125,7 @@ describe('Helm chart', function () {
     assert.equal(dep.spec.replicas, 3);
     for (const a of ['--cluster-id=cls-abc', '--log-level=debug', '--workers=4', '--tencentcloud-endpoint={service}.internal.tencentcloudapi.com', '--no-diagnose-pulls', '--cloud-ambient-credentials=false', '--min-token-rotation-period=2h', '--webhook-bind-address=0']) assert.ok(c.args.includes(a), a);
     assert.equal(c.env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=200 --max-semi-space-size=2');
+    assert.equal(c.env.find((e) => e.name === 'MALLOC_ARENA_MAX')?.value, '4');
     assert.equal(dep.spec.template.spec.priorityClassName, 'system-cluster-critical');
     assert.deepEqual(dep.spec.template.spec.nodeSelector, { pool: 'system' });
     assert.equal(objs.find((o) => o.kind === 'ServiceAccount')?.metadata?.annotations?.['tke.cloud.tencent.com/role-arn'], 'qcs::cam::uin/1:roleName/tcr');
