@@ -95,7 +95,7 @@ export function buildCli(): Command {
     .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" disables)', ':8081')
     .option('--kube-api-qps <n>', 'ceiling of requests per second to the API server (below it, the pace is set by the server: 429s, Retry-After and latency)', positiveNumber('kube-api-qps'), 1000)
     .option('--kube-api-burst <n>', 'ceiling of the request burst', positiveInt('kube-api-burst'), 2000)
-    .option('--workers <n>', 'concurrent reconciles', positiveInt('workers'), 16)
+    .option('--workers <n>', 'concurrent reconciles, plus one kept for the fast lane (a new namespace, a changed object)', positiveInt('workers'), 16)
     .option('--resync-period <d>', 'full check of every TcrAccess, conflicts included', '10m')
     .option('--status-debounce <d>', 'coalesces status writes while many namespaces change', '1s')
     .option('--shutdown-timeout <d>', 'how long SIGTERM waits for in-flight reconciles', '20s')

@@ -2,7 +2,8 @@
 // processed by two workers at once (a key added while it is processed runs again afterwards), retried with
 // per-key exponential backoff, and delayable (addAfter). Two lanes: `fast` for keys caused by a single
 // object changing (a new namespace must get its Secret within a second even while a large rollout is
-// queued), `bulk` for fan-out work. Workers always take fast keys first.
+// queued), `bulk` for fan-out work. Workers always take fast keys first; a worker may also take only fast keys
+// (get('fast')), so a fast key never waits for a bulk key to finish.
 
 export type Lane = 'fast' | 'bulk';
 
@@ -50,6 +51,8 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout; lane: Lane }>();
   private readonly waiting: Array<(key: string | undefined) => void> = [];
+  /** Getters that take fast keys only. */
+  private readonly waitingFast: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -148,12 +151,15 @@ export class WorkQueue {
     return this.processingLane.get(key);
   }
 
-  /** Next key, or undefined once shut down and drained. Callers must call done(key). */
-  get(): Promise<string | undefined> {
-    const key = this.pop();
+  /**
+   * Next key, or undefined once shut down and drained. Callers must call done(key). `only: 'fast'` waits for a
+   * fast key only (a worker kept for the fast lane, free while the others work through a rollout).
+   */
+  get(only?: 'fast'): Promise<string | undefined> {
+    const key = only === 'fast' && this.fast.length === 0 ? undefined : this.pop();
     if (key !== undefined) return Promise.resolve(key);
     if (this.shuttingDown) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => (only === 'fast' ? this.waitingFast : this.waiting).push(resolve));
   }
 
   private pop(): string | undefined {
@@ -171,10 +177,13 @@ export class WorkQueue {
   }
 
   private wake(): void {
-    while (this.waiting.length > 0) {
+    // an idle worker of any lane first; the fast-lane worker only when none is idle
+    for (;;) {
+      const to = this.waiting.length > 0 ? this.waiting : this.waitingFast.length > 0 && this.fast.length > 0 ? this.waitingFast : undefined;
+      if (!to) return;
       const key = this.pop();
       if (key === undefined) return;
-      this.waiting.shift()!(key);
+      to.shift()!(key);
     }
   }
 
@@ -201,6 +210,6 @@ export class WorkQueue {
     this.queuedAt.clear();
     this.dirty.clear();
     this.hooks?.depth(0);
-    for (const w of this.waiting.splice(0)) w(undefined);
+    for (const w of [...this.waiting.splice(0), ...this.waitingFast.splice(0)]) w(undefined);
   }
 }

@@ -115,6 +115,24 @@ describe('WorkQueue', () => {
     assert.equal(await within(g), 'a');
   });
 
+  it("get('fast') takes only fast keys, and only when no other getter is idle", async () => {
+    q = new WorkQueue();
+    const fastOnly = q.get('fast');
+    q.add('bulk-1', 'bulk');
+    assert.equal(await within(fastOnly, 5), PENDING, 'a bulk key is not for the fast-lane getter');
+    const busy = (await q.get())!; // a worker takes bulk-1 and keeps it
+    assert.equal(busy, 'bulk-1');
+    q.add('bulk-2', 'bulk');
+    q.add('new-ns', 'fast');
+    assert.equal(await within(fastOnly), 'new-ns', 'the fast key does not wait for the busy worker');
+    const idle = q.get();
+    q.add('fast-2', 'fast');
+    assert.equal(await within(idle), 'bulk-2', 'the idle worker had bulk-2 waiting');
+    assert.equal(await within(q.get()), 'fast-2');
+    q.shutDown();
+    assert.equal(await within(q.get('fast')), undefined);
+  });
+
   it('addAfter delivers later, not at once', async () => {
     q = new WorkQueue();
     const t0 = performance.now();

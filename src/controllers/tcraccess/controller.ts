@@ -184,7 +184,8 @@ export class TcrAccessController {
   /** Starts the workers (call on becoming leader, after startCaches). */
   startWorkers(): void {
     for (const a of this.caches.accesses.list()) this.queue.add(accessKey(a.metadata.name), 'fast');
-    this.workers = Array.from({ length: this.d.opts.workers }, () => this.work());
+    // and one more for the fast lane only: a new namespace never waits for a rollout's reconcile to finish
+    this.workers = [...Array.from({ length: this.d.opts.workers }, () => this.work()), this.work('fast')];
     this.resyncTimer = setInterval(() => this.resync(), this.d.opts.resyncPeriodMs);
     this.resyncTimer.unref();
   }
@@ -201,9 +202,9 @@ export class TcrAccessController {
     return this.inFlight;
   }
 
-  private async work(): Promise<void> {
+  private async work(only?: 'fast'): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await this.queue.get(only);
       if (key === undefined) return;
       this.inFlight++;
       this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
