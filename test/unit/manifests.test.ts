@@ -354,7 +354,7 @@ describe('manifests: objects', () => {
       assert.deepEqual(at(c, 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'health' });
       const env = Object.fromEntries((c['env'] as Obj[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']]));
       assert.deepEqual(env['POD_NAMESPACE'], { fieldRef: { fieldPath: 'metadata.namespace' } });
-      assert.equal(env['NODE_OPTIONS'], '--max-old-space-size=96 --max-semi-space-size=2');
+      assert.equal(env['NODE_OPTIONS'], '--max-old-space-size=96 --max-semi-space-size=1');
       assert.equal(env['MALLOC_ARENA_MAX'], '2');
       assert.deepEqual(at(c, 'resources'), { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
     });
