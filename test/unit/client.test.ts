@@ -1,11 +1,17 @@
 // KubeClient's own HTTP behaviour against a local HTTP server standing in for one endpoint (not for the
 // API server's semantics, which the integration tests cover): 429 Retry-After, error mapping, the client-side
-// rate limit, content types.
+// rate limit, content types, TLS with the kubeconfig's CA and client certificate.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, isAlreadyExists, isConflict, KubeClient, MERGE_PATCH } from '../../src/k8s/client.ts';
+import { openssl } from '../support/controlplane.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -134,5 +140,53 @@ describe('KubeClient', () => {
     // 2 at once, then 4 more at 20/s: at least ~200 ms in all
     assert.ok(times[5]! - times[0]! >= 180, `6 requests took ${times[5]! - times[0]!} ms`);
     await c.close();
+  });
+  it('over https, trusts the kubeconfig CA and presents its client certificate (plain requests and watches)', async function () {
+    this.timeout(20_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tcra-client-tls-'));
+    try {
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+      await openssl(dir, ['req', '-x509', ...ec, '-days', '1', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.crt', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+      for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', 'extendedKeyUsage=clientAuth\n']] as const) {
+        await openssl(dir, ['req', ...ec, '-subj', `/CN=${name}-cn`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+        writeFileSync(path.join(dir, `${name}.ext`), ext);
+        await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
+      }
+      const pem = (f: string) => readFileSync(path.join(dir, f));
+      const seen: string[] = [];
+      const server = createHttpsServer({ key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+        seen.push(`${req.url?.includes('watch=1') ? 'watch' : 'get'} by ${(req.socket as TLSSocket).getPeerCertificate().subject?.CN}`);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (req.url?.includes('watch=1')) res.end(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } })}\n`);
+        else res.end(JSON.stringify({ kind: 'NamespaceList', items: [] }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      servers.push(server as unknown as Server);
+      const b64 = (f: string) => pem(f).toString('base64');
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caData: b64('ca.crt'), skipTLSVerify: false }],
+        users: [{ name: 'u', certData: b64('client.crt'), keyData: b64('client.key') }],
+        contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+        currentContext: 'c',
+      });
+      const c = new KubeClient(kc, { qps: 100, burst: 100 });
+      assert.deepEqual(await c.get('/api/v1/namespaces'), { kind: 'NamespaceList', items: [] });
+      const events: string[] = [];
+      await c.watch<{ metadata: { name: string } }>('/api/v1/namespaces', {}, (e) => events.push(`${e.type} ${e.object.metadata.name}`), {});
+      assert.deepEqual(events, ['ADDED a']);
+      assert.deepEqual(seen, ['get by client-cn', 'watch by client-cn']);
+      await c.close();
+      // a kubeconfig without the CA does not trust the server
+      const untrusting = new KubeConfig();
+      untrusting.loadFromOptions({ ...JSON.parse(JSON.stringify({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts })), currentContext: 'c' });
+      untrusting.clusters[0] = { ...untrusting.clusters[0]!, caData: undefined };
+      const u = new KubeClient(untrusting, { qps: 100, burst: 100 });
+      await assert.rejects(u.get('/api/v1/namespaces'), /certificate/i);
+      await u.close();
+      server.closeAllConnections();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
