@@ -20,6 +20,8 @@ import { aboutPull, MISSING_SECRET_REASON, toPendingPod, toPullEvent, waitsOnPul
 
 /** The controller's name in the standard metrics (controller, workqueue name). */
 export const CONTROLLER = 'tcraccess';
+/** A reconcile running this long is said in the log (a request or a wait that hangs, a very slow cloud). */
+const SLOW_RECONCILE_MS = 15_000;
 
 type Raw = KubeObject & { metadata: Record<string, unknown>; [k: string]: unknown };
 
@@ -208,9 +210,13 @@ export class TcrAccessController {
       if (key === undefined) return;
       this.inFlight++;
       this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
+      // a reconcile still running after SLOW_RECONCILE_MS is said in the log (a request or a wait that hangs)
+      const slow = setTimeout(() => this.d.logger.warn('Reconcile still running', { key, seconds: SLOW_RECONCILE_MS / 1000 }), SLOW_RECONCILE_MS);
+      slow.unref();
       try {
         await urgentRequests.run(this.queue.laneOf(key) === 'fast', () => this.process(key));
       } finally {
+        clearTimeout(slow);
         this.inFlight--;
         this.d.metrics.controllerActiveWorkers.set({ controller: CONTROLLER }, this.inFlight);
         this.queue.done(key);
@@ -241,10 +247,12 @@ export class TcrAccessController {
       m.controllerReconcileErrors.inc({ controller: CONTROLLER });
       m.controllerReconciles.inc({ controller: CONTROLLER, result: 'error' });
       switch (c.kind) {
-        case 'conflict':
+        case 'conflict': {
           // a stale cache: retried soon, but with per-key backoff, never a spin on repeated 409s
-          this.queue.addRateLimited(key);
+          const delay = this.queue.addRateLimited(key);
+          log.info('Reconcile conflict (a newer version is on its way to the cache), retrying', { error: String(e).slice(0, 300), retryInMs: delay, conflicts: this.queue.failuresOf(key) });
           break;
+        }
         case 'throttled':
           this.queue.addAfter(key, c.retryAfterMs, 'bulk');
           break;
