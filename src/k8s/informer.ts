@@ -65,9 +65,12 @@ export class Informer<T extends KubeObject> {
   readonly synced: Promise<void>;
   private running = false;
   private hasSyncedOnce = false;
+  /** --log-level=debug: every watch event (type, key, resourceVersion; never the object) is logged. */
+  private readonly debug: boolean;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
+    this.debug = opts.logger.isDebugEnabled?.() ?? false;
     this.synced = new Promise((r) => (this.syncedResolve = r));
   }
 
@@ -176,6 +179,7 @@ export class Informer<T extends KubeObject> {
           await this.relist(signal);
           needList = false;
         }
+        if (this.debug) this.opts.logger.debug('Watch starting', { informer: this.opts.name, resourceVersion: this.resourceVersion });
         await this.opts.client.watch<KubeObject>(
           this.opts.path,
           {
@@ -187,6 +191,7 @@ export class Informer<T extends KubeObject> {
           (ev) => {
             failures = 0;
             const rv = ev.object.metadata?.resourceVersion;
+            if (this.debug) this.opts.logger.debug('Watch event', { informer: this.opts.name, type: ev.type, key: ev.type === 'BOOKMARK' ? undefined : keyOf(ev.object), resourceVersion: rv });
             if (ev.type === 'BOOKMARK') {
               if (rv) this.resourceVersion = rv;
               return;
