@@ -4,12 +4,13 @@
 // `Failed "Error: ErrImagePull"`, `BackOff`, `Failed "Error: ImagePullBackOff"`: only the first carries the
 // cause. A 401 is the same for a wrong password, no pull Secret and a missing one: the Pod's imagePullSecrets and
 // the kubelet's `FailedToRetrieveImagePullSecret` Event tell them apart. Only Pending pods and those two Event
-// reasons are watched (field selectors): Pods are never cached wholesale. The result is the PullHealthy condition (never part of Ready), one Warning Event per
+// reasons are watched (field selectors): Pods are never cached wholesale, and Events are not cached at all: they are
+// folded into one small record per Pod (its latest pull failure, its latest missing-Secret Event). The result is the PullHealthy condition (never part of Ready), one Warning Event per
 // pod and cause, and metrics by cause.
 import { classifyPullError, refineCredentialsDiagnosis, type Cause, type Diagnosis } from '../../diagnostics/classify.ts';
 import type { TcrAccess, TcrAccessStatus } from '../../api/v1alpha1/types.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
-import type { KubeObject } from '../../k8s/informer.ts';
+import type { KubeObject, Sink } from '../../k8s/informer.ts';
 import { registryHost } from '../../webhook/annotations.ts';
 import { Defaults } from '../../api/v1alpha1/types.ts';
 
@@ -67,6 +68,8 @@ export interface PullEvent {
   podUid: string;
   reason: string;
   message: string;
+  /** When it last happened (lastTimestamp, else eventTime, …; ms since the epoch, 0 if none). */
+  time?: number;
 }
 
 type Raw = Record<string, unknown> & { metadata?: Record<string, unknown> };
@@ -89,12 +92,15 @@ export function toPullEvent(o: KubeObject): PullEvent & KubeObject {
   const r = o as unknown as Raw;
   const m = r.metadata ?? {};
   const io = (r['involvedObject'] ?? {}) as { name?: string; uid?: string };
+  const series = r['series'] as { lastObservedTime?: string } | undefined;
+  const when = [r['lastTimestamp'], series?.lastObservedTime, r['eventTime'], r['firstTimestamp'], m['creationTimestamp']].find((t) => typeof t === 'string' && t !== '') as string | undefined;
   return {
     metadata: { name: m['name'] as string, namespace: shared(m['namespace'] as string), resourceVersion: m['resourceVersion'] as string },
     podName: io.name ?? '',
     podUid: io.uid ?? '',
     reason: shared(String(r['reason'] ?? '')),
     message: cachedMessage(String(r['message'] ?? '')),
+    time: when ? Date.parse(when) || 0 : 0,
   };
 }
 
@@ -103,6 +109,88 @@ export const waitsOnPull = (p: PendingPod): boolean => p.waiting.length > 0;
 
 /** Failed Events worth caching: about an image pull. */
 export const aboutPull = (e: PullEvent): boolean => /pull|image/i.test(e.message);
+
+/** What the diagnosis reads of an Event about a Pod. */
+export type PullRecord = Pick<PullEvent, 'podUid' | 'reason' | 'message'>;
+
+/** One Event kept per Pod (and Pod uid): its name (to forget it when it is deleted), when, and what it says. */
+interface FoldedEvent extends PullRecord {
+  event: string;
+  time: number;
+}
+
+/**
+ * The Events of one informer folded by Pod (`<namespace>/<pod>`): per Pod uid only the latest Event that `wanted`
+ * accepts, so memory grows with failing Pods, not with their Events. An Event deleted (expired) takes its Pod's
+ * record with it.
+ */
+export class PodEventFold implements Sink<PullEvent> {
+  private byPod = new Map<string, FoldedEvent[]>();
+  /** The fold being rebuilt by a full list (readers keep the previous one until it ends). */
+  private next: Map<string, FoldedEvent[]> | undefined;
+  private readonly wanted: (e: PullEvent) => boolean;
+
+  constructor(wanted: (e: PullEvent) => boolean = () => true) {
+    this.wanted = wanted;
+  }
+
+  get(podKey: string): readonly PullRecord[] | undefined {
+    return this.byPod.get(podKey);
+  }
+
+  /** Pods with a record. */
+  get size(): number {
+    return this.byPod.size;
+  }
+
+  put(e: PullEvent): void {
+    if (!e.podName || !this.wanted(e)) return;
+    const map = this.next ?? this.byPod;
+    const key = `${e.metadata.namespace}/${e.podName}`;
+    const time = e.time ?? 0;
+    const list = map.get(key) ?? [];
+    const i = list.findIndex((r) => r.podUid === e.podUid);
+    if (i >= 0 && list[i]!.time > time) return; // an older Event (a relist, out of order): the record stays
+    if (i >= 0) list.splice(i, 1);
+    list.push({ event: e.metadata.name, podUid: e.podUid, reason: e.reason, message: e.message, time });
+    if (list.length === 1) map.set(key, list);
+  }
+
+  remove(e: PullEvent): void {
+    const map = this.next ?? this.byPod;
+    const key = `${e.metadata.namespace}/${e.podName}`;
+    const list = map.get(key);
+    const i = list?.findIndex((r) => r.event === e.metadata.name && r.podUid === e.podUid) ?? -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) map.delete(key);
+  }
+
+  beginList(): void {
+    this.next = new Map();
+  }
+
+  endList(): void {
+    if (this.next) this.byPod = this.next;
+    this.next = undefined;
+  }
+}
+
+/** Whether a `Failed` Event carries a pull error the classifier can read (not one of the repeats). */
+export const isPullFailure = (e: PullEvent): boolean => !REPEATS.test(e.message) && aboutPull(e);
+
+/** The kubelet's Events about Pods, folded: per Pod its latest pull failure and its latest missing-Secret Event. */
+export class PodPullEvents {
+  readonly failed = new PodEventFold(isPullFailure);
+  readonly missingSecret = new PodEventFold();
+
+  /** Both records of a Pod (`<namespace>/<pod>`), the pull failure first. */
+  get(podKey: string): readonly PullRecord[] | undefined {
+    const a = this.failed.get(podKey);
+    const b = this.missingSecret.get(podKey);
+    return a && b ? [...a, ...b] : (a ?? b);
+  }
+}
 
 /** host[:port] with the HTTPS default port made explicit, for comparing image hosts with registry.server. */
 export function normalizeHost(hostport: string): string {
@@ -123,7 +211,7 @@ export interface PodFailure {
  * ErrImagePull", "Error: ImagePullBackOff", "Back-off pulling image"); a refused pull is refined with the Pod's
  * pull Secrets and the kubelet's FailedToRetrieveImagePullSecret Event.
  */
-export function pullFailures(access: TcrAccess, server: string, namespaces: ReadonlySet<string>, pods: Iterable<PendingPod>, eventsByPod: ReadonlyMap<string, PullEvent[]>): PodFailure[] {
+export function pullFailures(access: TcrAccess, server: string, namespaces: ReadonlySet<string>, pods: Iterable<PendingPod>, eventsByPod: { get(podKey: string): readonly PullRecord[] | undefined }): PodFailure[] {
   const want = normalizeHost(server);
   const ctx = { networkMode: access.spec.network?.mode ?? Defaults.networkMode, registryHost: server };
   const out: PodFailure[] = [];
