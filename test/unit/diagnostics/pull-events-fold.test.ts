@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { createLogger } from 'winston';
 import type { TcrAccess } from '../../../src/api/v1alpha1/types.ts';
 import { TcrAccessController } from '../../../src/controllers/tcraccess/controller.ts';
-import { MISSING_SECRET_REASON, PodEventFold, PodPullEvents, isPullFailure, pullFailures, toPendingPod, toPullEvent, type PullEvent } from '../../../src/controllers/tcraccess/pulls.ts';
+import { cachedMessage, CACHED_MESSAGE_CHARS, messageOf, messageTemplate, MISSING_SECRET_REASON, PodEventFold, PodPullEvents, isPullFailure, pullFailures, toPendingPod, toPullEvent, type PullEvent } from '../../../src/controllers/tcraccess/pulls.ts';
 import type { KubeClient, Query, WatchEvent } from '../../../src/k8s/client.ts';
 import type { EventRecorder } from '../../../src/k8s/events.ts';
 import { Informer, type KubeObject } from '../../../src/k8s/informer.ts';
@@ -123,5 +123,22 @@ describe('outage memory: Events folded into one record per Pod', () => {
     const [f] = pullFailures(access, SERVER, new Set(['ns']), pods, folded);
     assert.equal(f!.diagnosis.cause, 'PullSecretMissing');
     assert.match(f!.message, /401 Unauthorized/);
+  });
+
+  it('messages that differ only by their image share one template, and read back exactly as cached before', () => {
+    const img = (i: number) => `${SERVER}/team-${i}/service-${i}:v1`;
+    const msg = (i: number) => `Failed to pull image "${img(i)}": failed to resolve reference "${img(i)}": 401 Unauthorized`;
+    const a = messageTemplate(msg(1), img(1));
+    const b = messageTemplate(msg(2), img(2));
+    assert.equal(a.template, b.template, 'one template');
+    assert.equal(messageOf(b.template, b.image), msg(2));
+    const long = `Back-off pulling image "${img(3)}": ${'y'.repeat(CACHED_MESSAGE_CHARS - 39 - img(3).length)} "${img(3)}"`; // cut inside the second reference
+    const cases: Array<[string, string | undefined]> = [[long, img(3)], [msg(4), undefined], [msg(5), img(6)], [`aaa "\u0001" ${img(7)}`, img(7)], ['aaa', 'aa'], ['', img(1)]];
+    for (const [m, image] of cases) {
+      const t = messageTemplate(m, image);
+      assert.equal(messageOf(t.template, t.image), cachedMessage(m), JSON.stringify([m, image]));
+    }
+    const p = toPendingPod(pod(8) as unknown as KubeObject);
+    assert.equal(p.waiting[0]!.message, `Back-off pulling image "${SERVER}/team/p8:1"`);
   });
 });
