@@ -16,7 +16,7 @@ import { dataHash, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, 
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { aboutPull, MISSING_SECRET_REASON, PodPullEvents, PULL_LIST_PAGE, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
+import { aboutPull, MISSING_SECRET_REASON, PodPullEvents, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
 /** The controller's name in the standard metrics (controller, workqueue name). */
 export const CONTROLLER = 'tcraccess';
@@ -115,10 +115,10 @@ export class TcrAccessController {
       ...(podPullEvents === undefined
         ? {}
         : {
-            pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull, pageSize: PULL_LIST_PAGE }),
+            pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull }),
             // Events are not cached: an outage's tens of thousands fold into one record per Pod
-            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull, sink: podPullEvents.failed, pageSize: PULL_LIST_PAGE }),
-            missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` }, sink: podPullEvents.missingSecret, pageSize: PULL_LIST_PAGE }),
+            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull, sink: podPullEvents.failed }),
+            missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` }, sink: podPullEvents.missingSecret }),
             podPullEvents,
           }),
     };

@@ -21,8 +21,6 @@ export const PULL_STATUS_MIN_INTERVAL_MS = 30_000;
 const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 /** Cached messages are cut to what the classifier reads: an outage must not cost 2 KiB per pod and Event. */
 export const CACHED_MESSAGE_CHARS = 512;
-/** Pods and Events listed per page: an outage's pages are large (2 KB messages), and a page is parsed whole. */
-export const PULL_LIST_PAGE = 100;
 /** Distinct strings the pull caches share (see `shared`); the oldest is forgotten first. */
 export const SHARED_STRINGS = 10_000;
 const sharedStrings = new Map<string, string>();
