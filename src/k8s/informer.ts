@@ -5,6 +5,8 @@
 //   any other error restarts with capped exponential backoff and jitter — never a process exit.
 // - Objects go through `transform` before they are stored: managedFields are always dropped, and
 //   callers project objects to what they need (Secrets keep a hash of their data, never the data).
+// - With a `sink`, nothing is cached here: objects go to the sink, which folds them into what its reader needs
+//   (e.g. one record per Pod for thousands of Events about it).
 // - Handlers see (old, new) so relations can skip no-op changes.
 import type { Logger } from 'winston';
 import { ACCEPT_METADATA, ACCEPT_METADATA_LIST, isGone, isWatchIdle, type KubeClient, type Query } from './client.ts';
@@ -32,6 +34,8 @@ export interface InformerOptions<T> {
   transform: (raw: KubeObject) => T;
   /** Objects (after transform) to keep; others are not cached (and a cached one that stops matching is removed). */
   keep?: (obj: T) => boolean;
+  /** Objects go here instead of into this informer's cache (which stays empty); see `Sink`. */
+  sink?: Sink<T>;
   logger: Logger;
   pageSize?: number;
   /** Server-side watch timeout; the client reconnects after it. */
@@ -39,6 +43,20 @@ export interface InformerOptions<T> {
   /** A watch with no event and no bookmark for this long is dead (the API server bookmarks about every minute); default: the client's. */
   watchIdleTimeoutMs?: number;
   onError?: (err: unknown) => void;
+}
+
+/**
+ * Where a cache-less informer's objects go: a fold that keeps only what its reader needs. It sees every listed and
+ * watched object (no resourceVersion deduplication) and, for a full list, the bounds of it: what is put between
+ * `beginList` and `endList` is the whole collection (a list that fails midway begins again).
+ */
+export interface Sink<T> {
+  /** A listed object, or a watched ADDED or MODIFIED one, that `keep` kept. */
+  put(obj: T): void;
+  /** A watched DELETED object (or one that `keep` no longer keeps). */
+  remove(obj: T): void;
+  beginList(): void;
+  endList(): void;
 }
 
 export interface Handlers<T> {
@@ -196,7 +214,7 @@ export class Informer<T extends KubeObject> {
               if (rv) this.resourceVersion = rv;
               return;
             }
-            if (ev.type === 'DELETED') this.remove(keyOf(ev.object));
+            if (ev.type === 'DELETED') this.removeObject(ev.object);
             else this.upsert(ev.object);
             if (rv) this.resourceVersion = rv;
           },
@@ -230,6 +248,7 @@ export class Informer<T extends KubeObject> {
     const seen = new Set<string>();
     let cont: string | undefined;
     let rv = '';
+    this.opts.sink?.beginList();
     do {
       const page = await this.opts.client.request<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] }>({
         method: 'GET',
@@ -240,12 +259,13 @@ export class Informer<T extends KubeObject> {
       });
       for (const item of page.items) {
         // Items of a list carry no kind; metadata lists carry PartialObjectMetadata items.
-        seen.add(keyOf(item));
+        if (!this.opts.sink) seen.add(keyOf(item));
         this.upsert(item);
       }
       rv = page.metadata.resourceVersion;
       cont = page.metadata.continue || undefined;
     } while (cont);
+    this.opts.sink?.endList();
     for (const key of [...this.store.keys()]) if (!seen.has(key)) this.remove(key);
     this.resourceVersion = rv;
     if (!this.hasSyncedOnce) {
@@ -257,8 +277,15 @@ export class Informer<T extends KubeObject> {
   private upsert(raw: KubeObject): void {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
+    const sink = this.opts.sink;
     if (this.opts.keep && !this.opts.keep(obj)) {
-      this.remove(key);
+      if (sink) sink.remove(obj);
+      else this.remove(key);
+      return;
+    }
+    if (sink) {
+      sink.put(obj);
+      this.notify(undefined, obj);
       return;
     }
     const old = this.store.get(key);
@@ -270,10 +297,29 @@ export class Informer<T extends KubeObject> {
       if (!s) this.byNamespace.set(ns, (s = new Set()));
       s.add(key);
     }
+    this.notify(old, obj);
+  }
+
+  private notify(old: T | undefined, obj: T): void {
     for (const h of this.handlers) {
       try {
         if (old) h.update?.(old, obj);
         else h.add?.(obj);
+      } catch (e) {
+        this.opts.logger.error('Event handler failed', { informer: this.opts.name, error: String(e) });
+      }
+    }
+  }
+
+  /** A watched DELETED object: out of the cache, or to the sink. */
+  private removeObject(raw: KubeObject): void {
+    const sink = this.opts.sink;
+    if (!sink) return this.remove(keyOf(raw));
+    const obj = this.opts.transform(stripManagedFields(raw));
+    sink.remove(obj);
+    for (const h of this.handlers) {
+      try {
+        h.delete?.(obj);
       } catch (e) {
         this.opts.logger.error('Event handler failed', { informer: this.opts.name, error: String(e) });
       }

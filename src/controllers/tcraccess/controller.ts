@@ -16,7 +16,7 @@ import { dataHash, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, 
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
-import { aboutPull, MISSING_SECRET_REASON, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
+import { aboutPull, MISSING_SECRET_REASON, PodPullEvents, toPendingPod, toPullEvent, waitsOnPull } from './pulls.ts';
 
 /** The controller's name in the standard metrics (controller, workqueue name). */
 export const CONTROLLER = 'tcraccess';
@@ -105,6 +105,7 @@ export class TcrAccessController {
     const { client, logger, metrics } = p;
     const informer = <T extends KubeObject>(name: string, path: string, transform: (o: KubeObject) => T, extra: Partial<ConstructorParameters<typeof Informer<T>>[0]> = {}) =>
       new Informer<T>({ name, client, path, transform, logger, ...extra });
+    const podPullEvents = p.opts.diagnosePulls === false ? undefined : new PodPullEvents();
     this.caches = {
       accesses: informer<TcrAccess & KubeObject>('tcraccesses', '/apis/tcr.tke.dev/v1alpha1/tcraccesses', (o) => o as TcrAccess & KubeObject),
       namespaces: informer('namespaces', '/api/v1/namespaces', toNamespace, { metadataOnly: true }),
@@ -113,12 +114,14 @@ export class TcrAccessController {
         [...new Set(p.opts.sourceNamespaces)].map((ns) => [ns, informer<SourceSecret & KubeObject>(`source-secrets/${ns}`, `/api/v1/namespaces/${ns}/secrets`, (o) => o as SourceSecret & KubeObject)]),
       ),
       serviceAccounts: informer('serviceaccounts', '/api/v1/serviceaccounts', toServiceAccount),
-      ...(p.opts.diagnosePulls === false
+      ...(podPullEvents === undefined
         ? {}
         : {
             pendingPods: informer('pending-pods', '/api/v1/pods', toPendingPod, { query: { fieldSelector: 'status.phase=Pending' }, keep: waitsOnPull }),
-            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull }),
-            missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` } }),
+            // Events are not cached: an outage's tens of thousands fold into one record per Pod
+            pullEvents: informer('pod-failed-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: 'involvedObject.kind=Pod,reason=Failed' }, keep: aboutPull, sink: podPullEvents.failed }),
+            missingSecretEvents: informer('pod-missing-secret-events', '/api/v1/events', toPullEvent, { query: { fieldSelector: `involvedObject.kind=Pod,reason=${MISSING_SECRET_REASON}` }, sink: podPullEvents.missingSecret }),
+            podPullEvents,
           }),
     };
     this.queue = new WorkQueue({ hooks: metrics.queueHooks(CONTROLLER, () => this.queue.load()) });

@@ -9,7 +9,7 @@ import type { WorkQueue } from '../../k8s/queue.ts';
 import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { CloudObservation } from './observation.ts';
 import type { SourceSecret } from './credentials.ts';
-import type { PendingPod, PullEvent } from './pulls.ts';
+import type { PendingPod, PodPullEvents, PullEvent } from './pulls.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import type { AdoptedRecord, CachedSecret, CachedServiceAccount, NamespaceMeta } from './desired.ts';
 
@@ -42,10 +42,12 @@ export interface Caches {
   serviceAccounts: Informer<CachedServiceAccount>;
   /** Pending Pods only (field selector), projected to the containers waiting on an image pull (absent with --diagnose-pulls=false). */
   pendingPods?: Informer<PendingPod>;
-  /** The kubelet's `Failed` Events about Pods (field selector; absent with --diagnose-pulls=false). */
+  /** The kubelet's `Failed` Events about Pods (field selector; absent with --diagnose-pulls=false): not cached, folded into podPullEvents.failed. */
   pullEvents?: Informer<PullEvent>;
-  /** The kubelet's FailedToRetrieveImagePullSecret Events about Pods (absent with --diagnose-pulls=false). */
+  /** The kubelet's FailedToRetrieveImagePullSecret Events about Pods (absent with --diagnose-pulls=false): folded into podPullEvents.missingSecret. */
   missingSecretEvents?: Informer<PullEvent>;
+  /** The two Event informers' fold: per Pod, its latest pull failure and latest missing-Secret Event. */
+  podPullEvents?: PodPullEvents;
 }
 
 /** Per-TcrAccess observations that the API server cannot give back cheaply. */

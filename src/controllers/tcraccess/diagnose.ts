@@ -7,7 +7,7 @@ import { probeRegistry } from '../../diagnostics/probe.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import { accessKey, type Deps } from './deps.ts';
 import type { Desired } from './observe.ts';
-import { PULL_STATUS_MIN_INTERVAL_MS, pullFailures, pullStatus, type PullEvent } from './pulls.ts';
+import { PULL_STATUS_MIN_INTERVAL_MS, pullFailures, pullStatus } from './pulls.ts';
 import type { Observation } from './status.ts';
 
 /**
@@ -61,23 +61,15 @@ export const PULL_EVENTS_PER_PASS = 50;
 export const PULL_EVENTS_NEXT_PASS_MS = 10_000;
 
 /**
- * PullHealthy for this TcrAccess, from the Pending-pod and Failed-Event caches. Warning Events once per pod
+ * PullHealthy for this TcrAccess, from the Pending-pod cache and the Events folded by Pod. Warning Events once per pod
  * and cause; the condition changes at most every 30 s (the previous one is kept meanwhile).
  */
 export function observePulls(access: TcrAccess, server: string | undefined, selected: ReadonlySet<string>, d: Deps, log: Logger): Observation['pull'] {
   const name = access.metadata.name;
   for (const cause of CAUSES) d.metrics.pullFailingPods.remove({ tcraccess: name, cause });
-  const { pendingPods, pullEvents } = d.caches;
-  if (access.spec.diagnostics?.pullErrors?.enabled === false || !server || !pendingPods || !pullEvents) return undefined;
-  const eventsByPod = new Map<string, PullEvent[]>();
-  for (const e of [...pullEvents.values(), ...(d.caches.missingSecretEvents?.values() ?? [])]) {
-    if (!selected.has(e.metadata.namespace)) continue;
-    const k = `${e.metadata.namespace}/${e.podName}`;
-    const list = eventsByPod.get(k);
-    if (list) list.push(e);
-    else eventsByPod.set(k, [e]);
-  }
-  const failures = pullFailures(access, server, selected, pendingPods.values(), eventsByPod);
+  const { pendingPods, podPullEvents } = d.caches;
+  if (access.spec.diagnostics?.pullErrors?.enabled === false || !server || !pendingPods || !podPullEvents) return undefined;
+  const failures = pullFailures(access, server, selected, pendingPods.values(), podPullEvents);
   if (d.state.pullEventsSent.size > 10_000) d.state.pullEventsSent.clear(); // bounded: at worst an Event is repeated
   let recorded = 0;
   for (const f of failures) {

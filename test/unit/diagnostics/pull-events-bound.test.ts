@@ -20,7 +20,7 @@ describe('observePulls under a mass outage', () => {
     const recorded: string[] = [];
     const requeued: Array<[string, number]> = [];
     const d = {
-      caches: { pendingPods: { values: () => pods.values() }, pullEvents: { values: () => [].values() } },
+      caches: { pendingPods: { values: () => pods.values() }, podPullEvents: { get: () => undefined } },
       state: { pullEventsSent: new Set<string>(), pullWrittenAt: new Map() },
       metrics: { pullFailingPods: { remove: () => {}, set: () => {} } },
       queue: { addAfter: (key: string, ms: number) => requeued.push([key, ms]) },
