@@ -1,5 +1,6 @@
 // The apply step: every write a TcrAccess reconcile makes to the API server (Secrets, ServiceAccount entries,
-// the token Secret, status, the finalizer), each counted and refused once this replica must stop writing.
+// the token Secret, status, the finalizer), each counted and refused once this replica must stop writing, and
+// the re-reads a conflicting write calls for.
 // It reads the desired objects it is given and the caches; it decides nothing about what should exist.
 import type { Logger } from 'winston';
 import { ConditionType } from '../../api/v1alpha1/conditions.ts';
@@ -204,6 +205,20 @@ export async function storeTokenSecret(body: TokenSecretBody, d: Deps): Promise<
     );
   }
   d.caches.sources.get(ns)?.assume(stored);
+}
+
+/**
+ * After a 409 on a TcrAccess write the cache is behind the API server (its watch late, or stuck until the idle
+ * timeout restarts it): the object is read again, so the retry acts on what is stored (a deletion included)
+ * instead of repeating the same stale write with a growing backoff.
+ */
+export async function refreshAccess(name: string, d: Deps): Promise<void> {
+  try {
+    d.caches.accesses.assume(await d.client.get<KubeObject>(accessPath(name)));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    d.caches.accesses.assumeDeleted(name);
+  }
 }
 
 /** Adds the finalizer (resourceVersion precondition); returns the TcrAccess as cached afterwards. */

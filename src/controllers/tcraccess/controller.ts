@@ -13,6 +13,7 @@ import type { CloudFactory } from '../../cloud/tencent/port.ts';
 import type { SourceSecret } from './credentials.ts';
 import { accessKey, parseKey, type Caches, type ControllerOptions, type Deps } from './deps.ts';
 import { dataHash, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SA_ANNOTATION, type CachedSecret, type CachedServiceAccount, type NamespaceMeta } from './desired.ts';
+import { refreshAccess } from './apply.ts';
 import { reconcileNamespace } from './namespace.ts';
 import { reconcileAccess } from './reconciler.ts';
 import * as rel from './relations.ts';
@@ -251,9 +252,10 @@ export class TcrAccessController {
       m.controllerReconciles.inc({ controller: CONTROLLER, result: 'error' });
       switch (c.kind) {
         case 'conflict': {
-          // a stale cache: retried soon, but with per-key backoff, never a spin on repeated 409s
+          // a stale cache: the TcrAccess is read again, then retried with per-key backoff, never a spin on 409s
+          if (k.kind === 'access') await refreshAccess(k.name, this.d).catch((re: unknown) => log.warn('Could not read the TcrAccess again after a conflict', { error: String(re) }));
           const delay = this.queue.addRateLimited(key);
-          log.info('Reconcile conflict (a newer version is on its way to the cache), retrying', { error: String(e).slice(0, 300), retryInMs: delay, conflicts: this.queue.failuresOf(key) });
+          log.info('Reconcile conflict (the cache was behind), retrying', { error: String(e).slice(0, 300), retryInMs: delay, conflicts: this.queue.failuresOf(key) });
           break;
         }
         case 'throttled':
