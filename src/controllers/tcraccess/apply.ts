@@ -34,7 +34,8 @@ import type { TokenSecretBody } from './tokens.ts';
 
 export const secretPath = (ns: string, name?: string) => `/api/v1/namespaces/${ns}/secrets${name ? `/${name}` : ''}`;
 export const serviceAccountPath = (ns: string, name: string) => `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
-export const accessPath = (name: string) => `/apis/tcr.tke.dev/v1alpha1/tcraccesses/${name}`;
+const accessesPath = '/apis/tcr.tke.dev/v1alpha1/tcraccesses';
+export const accessPath = (name: string) => `${accessesPath}/${name}`;
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -213,12 +214,11 @@ export async function storeTokenSecret(body: TokenSecretBody, d: Deps): Promise<
  * instead of repeating the same stale write with a growing backoff.
  */
 export async function refreshAccess(name: string, d: Deps): Promise<void> {
-  try {
-    d.caches.accesses.assume(await d.client.get<KubeObject>(accessPath(name)));
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    d.caches.accesses.assumeDeleted(name);
-  }
+  // a list of one (the operator's role lists and watches TcrAccesses; it has no need of get)
+  const list = await d.client.get<{ items: KubeObject[] }>(accessesPath, { fieldSelector: `metadata.name=${name}` });
+  const live = list.items[0];
+  if (live) d.caches.accesses.assume({ ...live, apiVersion: ApiVersion, kind: Kind });
+  else d.caches.accesses.assumeDeleted(name);
 }
 
 /** Adds the finalizer (resourceVersion precondition); returns the TcrAccess as cached afterwards. */
