@@ -67,6 +67,15 @@ export interface Handlers<T> {
 
 export const keyOf = (o: KubeObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? ''));
 
+/**
+ * Whether resourceVersion `a` is older than `b`. Opaque to clients in general, but etcd's are integers and
+ * client-go's mutation cache compares them as such; anything else is never called older (the event wins).
+ */
+export function olderThan(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
 export function stripManagedFields<T extends KubeObject>(o: T): T {
   if (o.metadata && 'managedFields' in o.metadata) delete o.metadata.managedFields;
   return o;
@@ -278,6 +287,10 @@ export class Informer<T extends KubeObject> {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
     const sink = this.opts.sink;
+    const old = sink ? undefined : this.store.get(key);
+    // An event older than the copy a write returned (`assume`) does not take the cache back in time: the newer
+    // copy stays until its own event arrives (client-go's MutationCache compares the same way).
+    if (old && olderThan(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
     if (this.opts.keep && !this.opts.keep(obj)) {
       if (sink) sink.remove(obj);
       else this.remove(key);
@@ -288,7 +301,6 @@ export class Informer<T extends KubeObject> {
       this.notify(undefined, obj);
       return;
     }
-    const old = this.store.get(key);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.store.set(key, obj);
     const ns = obj.metadata?.namespace;
