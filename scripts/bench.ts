@@ -42,9 +42,10 @@ const o = new Command('bench')
   .option('--reader-rate <n>', 'requests per second of the reader (4 at a time)', '100')
   .option('--operator-args <args>', 'more operator flags, space-separated (e.g. "--kube-api-qps=50 --kube-api-burst=100")', '')
   .option('--operator-node-options <opts>', 'NODE_OPTIONS of the operator process (default: as in manifests/deployment.yaml)', '')
+  .option('--operator-node-flags <flags>', 'node command-line flags before the bundle, space-separated, as in the image\'s ENTRYPOINT (V8 flags NODE_OPTIONS refuses, e.g. "--optimize-for-size")', '')
   .option('--operator-env <vars>', 'more environment of the operator process, space-separated NAME=value (e.g. "MALLOC_ARENA_MAX=4"), over the Deployment\'s', '')
   .parse(process.argv)
-  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; readerRate: string; operatorArgs: string; operatorNodeOptions: string; operatorEnv: string }>();
+  .opts<{ namespaces: string; latencySamples: string; quietAfter: string; quietSeconds: string; workers: string; outage: boolean; pendingPods: string; failedEvents: string; maxRequestsInflight: string; readerSeconds: string; readerRate: string; operatorArgs: string; operatorNodeOptions: string; operatorNodeFlags: string; operatorEnv: string }>();
 const N = Number(o.namespaces);
 const WORKERS = Number(o.workers);
 const INFLIGHT = Number(o.maxRequestsInflight);
@@ -118,9 +119,9 @@ try {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const v = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
     const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
-    return { heapUsed: v('tcra_process_nodejs_heap_size_used_bytes'), heapTotal: v('tcra_process_nodejs_heap_size_total_bytes'), limit: v('tcra_kube_client_inflight_limit'), backoffs: sum('tcra_kube_client_backoffs_total'), throttledBackoffs: Number(/tcra_kube_client_backoffs_total\{reason="throttled"\} (\S+)/.exec(text)?.[1] ?? NaN) };
+    return { heapUsed: v('tcra_process_nodejs_heap_size_used_bytes'), heapTotal: v('tcra_process_nodejs_heap_size_total_bytes'), external: v('tcra_process_nodejs_external_memory_bytes'), limit: v('tcra_kube_client_inflight_limit'), backoffs: sum('tcra_kube_client_backoffs_total'), throttledBackoffs: Number(/tcra_kube_client_backoffs_total\{reason="throttled"\} (\S+)/.exec(text)?.[1] ?? NaN) };
   };
-  const runOperator = () => startOperator({ entry: bundle, env: { ...operatorEnv, NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
+  const runOperator = () => startOperator({ nodeArgs: o.operatorNodeFlags.split(' ').filter(Boolean), entry: bundle, env: { ...operatorEnv, NODE_OPTIONS: `${BUNDLE_NODE_FLAGS.join(' ')} ${nodeOptions}` }, kubeconfig: opKubeconfig, namespace: 'tcr-system', args: operatorArgs });
   const alive = (p: OperatorProcess) => {
     if (p.proc.exitCode === null && p.proc.signalCode === null) return;
     const file = path.join(os.tmpdir(), `bench-operator-${p.proc.pid}.log`);
@@ -199,15 +200,27 @@ try {
   op = runOperator();
   const startedAt = Date.now();
   // where the peak comes from: the anonymous RSS sampled every 100 ms, its maximum per phase
+  // (and, every 500 ms from its metrics, the V8 heap's size and the memory held outside it by Buffers)
   const anonPeak = new Map<string, number>();
+  const heapPeak = new Map<string, { total: number; external: number }>();
   let phase = 'start + initial lists';
   const opPid = op.proc.pid!;
+  let ticks = 0;
   const sampler = setInterval(() => {
     try {
       anonPeak.set(phase, Math.max(anonPeak.get(phase) ?? 0, statusKb(opPid, 'RssAnon')));
     } catch {
       // exited
     }
+    if (ticks++ % 5) return;
+    const at = phase;
+    scrape().then(
+      (s) => {
+        const p = heapPeak.get(at) ?? { total: 0, external: 0 };
+        heapPeak.set(at, { total: Math.max(p.total, s.heapTotal || 0), external: Math.max(p.external, s.external || 0) });
+      },
+      () => undefined, // not serving metrics yet
+    );
   }, 100);
   await waitStarted(op);
   phase = 'rollout';
@@ -317,7 +330,7 @@ try {
   console.log('');
   console.log(`load average (1/5/15 min)       ${load()} at the end; ${os.cpus().length} cores`);
   console.log(`namespaces                      ${N}${o.outage ? `, outage: ${o.pendingPods} Pending pods waiting on pulls, ${o.failedEvents} Failed pull Events` : ''}`);
-  console.log(`operator                        bundle, NODE_OPTIONS="${nodeOptions}" ${envText}, flags: ${operatorArgs.join(' ')}${INFLIGHT ? `; API server --max-requests-inflight=${INFLIGHT}` : ''}`);
+  console.log(`operator                        bundle, NODE_OPTIONS="${nodeOptions}" ${envText}${o.operatorNodeFlags ? `, node ${o.operatorNodeFlags}` : ''}, flags: ${operatorArgs.join(' ')}${INFLIGHT ? `; API server --max-requests-inflight=${INFLIGHT}` : ''}`);
   console.log(`rollout, operator               ${(rolloutMs / 1000).toFixed(2)} s (apply → last Secret + ServiceAccount entry, by watch; status ready at ${(statusMs / 1000).toFixed(2)} s)`);
   console.log(`rollout, floor (plain client)   ${(floorMs / 1000).toFixed(2)} s (same writes, ${WORKERS} workers, no client-side limit)`);
   console.log(`operator / floor                ${ratio.toFixed(2)}x   (goal ≤ 2x)`);
@@ -334,6 +347,7 @@ try {
   console.log(`process floor                   bare node ${mb(bareNode)}, bundle loaded (--version) ${mb(bundleLoaded)}, operator started on an empty cluster ${mb(idleKb)}`);
   console.log(`operator peak RSS (VmHWM)       ${mb(peakKb)} (${mb(rssAfterRollout)} at the end of the rollout; now anonymous ${mb(anonKb)} + file ${mb(fileKb)}; V8 heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MB of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB at the end)   (goal ≤ 120 MB at 2,000, ≤ 140 MB at 10,000)`);
   console.log(`peak anonymous RSS by phase     ${[...anonPeak].map(([k, v]) => `${k} ${mb(v)}`).join(', ')} (sampled every 100 ms)`);
+  console.log(`peak V8 heap / external memory  ${[...heapPeak].map(([k, v]) => `${k} ${mb(v.total / 1024)} / ${mb(v.external / 1024)}`).join(', ')} (metrics, every 500 ms)`);
   if (quietWrites.length) console.log('quiet writes:', quietWrites.slice(0, 10).map((w) => `${w.verb} ${w.objectRef?.resource}`).join(', '));
   if (errorLogs.length) console.log('operator errors:', errorLogs.slice(0, 3).join('\n'));
 

@@ -41,8 +41,9 @@ export function runningOperatorLogs(lines = 80): string[][] {
   return [...running.values()].map((l) => l.slice(-lines));
 }
 
-export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string>; entry?: string }): OperatorProcess {
+export function startOperator(opts: { kubeconfig: string; namespace: string; args?: string[]; env?: Record<string, string>; entry?: string; nodeArgs?: string[] }): OperatorProcess {
   const args = [
+    ...(opts.nodeArgs ?? []),
     ...(opts.entry ? [opts.entry] : defaultEntry()),
     `--kubeconfig=${opts.kubeconfig}`,
     `--namespace=${opts.namespace}`,
