@@ -84,6 +84,8 @@ export function stripManagedFields<T extends KubeObject>(o: T): T {
 export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
   private readonly byNamespace = new Map<string, Set<string>>();
+  /** Objects deleted by our own writes (`assumeDeleted`), until the watch says so: key → resourceVersion of the delete. */
+  private readonly tombstones = new Map<string, string>();
   private readonly handlers: Handlers<T>[] = [];
   private readonly opts: InformerOptions<T>;
   private resourceVersion = '';
@@ -158,8 +160,12 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Records a successful delete before its watch event arrives. Handlers are not called. */
-  assumeDeleted(key: string): void {
+  /**
+   * Records a successful delete before its watch event arrives. Handlers are not called. With the resourceVersion
+   * the delete was written at, an older event still on its way (a late watch) does not bring the object back.
+   */
+  assumeDeleted(key: string, resourceVersion?: string): void {
+    if (resourceVersion && !this.opts.sink) this.tombstones.set(key, resourceVersion);
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
@@ -276,6 +282,7 @@ export class Informer<T extends KubeObject> {
     } while (cont);
     this.opts.sink?.endList();
     for (const key of [...this.store.keys()]) if (!seen.has(key)) this.remove(key);
+    this.tombstones.clear(); // the list is newer than any delete of ours
     this.resourceVersion = rv;
     if (!this.hasSyncedOnce) {
       this.hasSyncedOnce = true;
@@ -287,6 +294,12 @@ export class Informer<T extends KubeObject> {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
     const sink = this.opts.sink;
+    const tomb = sink ? undefined : this.tombstones.get(key);
+    if (tomb !== undefined) {
+      // at or before our delete: stale; after it: the object was created again
+      if (!olderThan(tomb, obj.metadata?.resourceVersion)) return;
+      this.tombstones.delete(key);
+    }
     const old = sink ? undefined : this.store.get(key);
     // An event older than the copy a write returned (`assume`) does not take the cache back in time: the newer
     // copy stays until its own event arrives (client-go's MutationCache compares the same way).
@@ -326,7 +339,10 @@ export class Informer<T extends KubeObject> {
   /** A watched DELETED object: out of the cache, or to the sink. */
   private removeObject(raw: KubeObject): void {
     const sink = this.opts.sink;
-    if (!sink) return this.remove(keyOf(raw));
+    if (!sink) {
+      this.tombstones.delete(keyOf(raw));
+      return this.remove(keyOf(raw));
+    }
     const obj = this.opts.transform(stripManagedFields(raw));
     sink.remove(obj);
     for (const h of this.handlers) {

@@ -42,6 +42,24 @@ describe('informer: assumed writes', () => {
     inf.stop();
   });
 
+  it('an object our write deleted is not brought back by a late event from before the delete; one created again is', async () => {
+    const { client, push, watching } = controlled([cm('5', 'listed')]);
+    const inf = new Informer<KubeObject & { data?: { v: string } }>({ name: 'cm', client, path: '/api/v1/configmaps', transform: (o) => o, logger: log });
+    const seen: string[] = [];
+    inf.on({ add: (o) => seen.push(`add ${o.metadata!.resourceVersion}`), update: (_o, n) => seen.push(`update ${n.metadata!.resourceVersion}`) });
+    inf.start();
+    await watching;
+    inf.assumeDeleted('n/c', '8'); // e.g. the patch that removed the last finalizer was written at 8
+    assert.equal(inf.get('n/c'), undefined);
+    push({ type: 'MODIFIED', object: cm('7', 'deleting') });
+    push({ type: 'MODIFIED', object: cm('8', 'finalizer removed') });
+    assert.equal(inf.get('n/c'), undefined, 'events at or before the delete are stale');
+    push({ type: 'ADDED', object: cm('12', 'created again') });
+    assert.equal(inf.get('n/c')?.data?.v, 'created again');
+    assert.deepEqual(seen, ['add 5', 'add 12'], 'listed, then created again: nothing in between');
+    inf.stop();
+  });
+
   it('compares etcd resourceVersions as integers, and never calls an opaque one older', () => {
     assert.equal(olderThan('9', '10'), true);
     assert.equal(olderThan('10', '9'), false);

@@ -236,14 +236,19 @@ export async function addFinalizer(access: TcrAccess, d: Deps): Promise<TcrAcces
 export async function removeFinalizer(access: TcrAccess, d: Deps): Promise<void> {
   const finalizers = access.metadata.finalizers ?? [];
   try {
-    await write(d, 'tcraccesses', 'patch', () =>
-      d.client.jsonPatch(accessPath(access.metadata.name), [
+    const updated = await write(d, 'tcraccesses', 'patch', () =>
+      d.client.jsonPatch<TcrAccess>(accessPath(access.metadata.name), [
         { op: 'test', path: '/metadata/finalizers', value: finalizers },
         { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== FINALIZER) },
       ]),
     );
+    // the last finalizer of a deleting object: the API server removes it now. Either way the cache learns it at
+    // once, so a reconcile queued meanwhile does not run the cleanup a second time on a copy still holding ours.
+    if (updated.metadata.deletionTimestamp && !updated.metadata.finalizers?.length) d.caches.accesses.assumeDeleted(access.metadata.name, updated.metadata.resourceVersion);
+    else d.caches.accesses.assume(updated as unknown as KubeObject);
   } catch (e) {
     if (!isNotFound(e)) throw e;
+    d.caches.accesses.assumeDeleted(access.metadata.name);
   }
 }
 

@@ -72,4 +72,6 @@ export async function finalize(access: TcrAccess, d: Deps, log: Logger): Promise
   d.state.conflicts.delete(name);
   d.state.failures.delete(name);
   log.info('Cleanup done, finalizer removed');
+  // the cache already forgot the object (no watch event will say so again): one more pass forgets its state
+  d.queue.add(accessKey(name), 'fast');
 }
