@@ -7,7 +7,7 @@ import { probeRegistry } from '../../diagnostics/probe.ts';
 import type { ConditionInput } from '../../k8s/conditions.ts';
 import { accessKey, type Deps } from './deps.ts';
 import type { Desired } from './observe.ts';
-import { PULL_STATUS_MIN_INTERVAL_MS, pullFailures, pullStatus } from './pulls.ts';
+import { PULL_STATUS_MIN_INTERVAL_MS, pullFailures, pullStatus, type PendingPod } from './pulls.ts';
 import type { Observation } from './status.ts';
 
 /**
@@ -61,6 +61,19 @@ export const PULL_EVENTS_PER_PASS = 50;
 export const PULL_EVENTS_NEXT_PASS_MS = 10_000;
 
 /**
+ * The record of Events already sent (`<podUid>/<cause>`) keeps only Pods still waiting on a pull, once it has grown
+ * past twice the Pending-pod cache (plus slack): bounded by the outage's size, and never cleared wholesale — a
+ * clear would send every failing Pod its Event again, over and over in an outage larger than any fixed bound.
+ */
+export function forgetHealedPods(sent: Set<string>, pendingPods: { size: number; values(): Iterable<PendingPod> }): void {
+  if (sent.size <= 2 * pendingPods.size + SENT_SLACK) return;
+  const waiting = new Set<string>();
+  for (const p of pendingPods.values()) waiting.add(p.metadata.uid);
+  for (const key of sent) if (!waiting.has(key.slice(0, key.indexOf('/')))) sent.delete(key);
+}
+const SENT_SLACK = 1_000;
+
+/**
  * PullHealthy for this TcrAccess, from the Pending-pod cache and the Events folded by Pod. Warning Events once per pod
  * and cause; the condition changes at most every 30 s (the previous one is kept meanwhile).
  */
@@ -70,7 +83,7 @@ export function observePulls(access: TcrAccess, server: string | undefined, sele
   const { pendingPods, podPullEvents } = d.caches;
   if (access.spec.diagnostics?.pullErrors?.enabled === false || !server || !pendingPods || !podPullEvents) return undefined;
   const failures = pullFailures(access, server, selected, pendingPods.values(), podPullEvents);
-  if (d.state.pullEventsSent.size > 10_000) d.state.pullEventsSent.clear(); // bounded: at worst an Event is repeated
+  forgetHealedPods(d.state.pullEventsSent, pendingPods);
   let recorded = 0;
   for (const f of failures) {
     const key = `${f.podUid}/${f.diagnosis.cause}`;
