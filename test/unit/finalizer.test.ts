@@ -27,15 +27,16 @@ function world() {
       const cur = sas.get(`${ns}/${name}`)!;
       return { ...cur, imagePullSecrets: body.imagePullSecrets, metadata: { ...cur.metadata, annotations: body.metadata.annotations, resourceVersion: String(Number(cur.metadata.resourceVersion) + 1) } };
     },
+    // what the API server answers the patch that removes the last finalizer of a deleting object
     jsonPatch: async (path: string) => {
       calls.push(`finalizer released ${path}`);
-      return {};
+      return { metadata: { name: path.split('/').pop(), resourceVersion: '9', deletionTimestamp: new Date().toISOString(), finalizers: [] } };
     },
   };
   const d = {
     client,
     queue,
-    caches: { serviceAccounts: cache, secrets: { list: () => [] } },
+    caches: { serviceAccounts: cache, secrets: { list: () => [] }, accesses: { assume: () => calls.push('assumed'), assumeDeleted: (k: string, rv?: string) => calls.push(`assumed deleted ${k} at ${rv}`) } },
     opts: { cleanupConcurrency: 4, clusterId: 'c', sourceNamespaces: ['tcr-system'] },
     state: { conflicts: new Map(), failures: new Map() },
     signal: new AbortController().signal,
@@ -68,7 +69,7 @@ describe('finalize and namespace reconciles in flight', () => {
     w.queue.done(key!);
     assert.equal(await w.queue.get(), 'a/demo', 'the TcrAccess is requeued to finalize again');
     await finalize(deleting(), w.d, log);
-    assert.deepEqual(w.calls, ['patch /api/v1/namespaces/team-a/serviceaccounts/default', 'finalizer released /apis/tcr.tke.dev/v1alpha1/tcraccesses/demo']);
+    assert.deepEqual(w.calls, ['patch /api/v1/namespaces/team-a/serviceaccounts/default', 'finalizer released /apis/tcr.tke.dev/v1alpha1/tcraccesses/demo', 'assumed deleted demo at 9']);
     assert.deepEqual(w.sas.get('team-a/default')!.imagePullSecrets, [], 'the entry the in-flight reconcile added is gone');
   });
 
@@ -77,7 +78,8 @@ describe('finalize and namespace reconciles in flight', () => {
     w.queue.add('n/demo-other/team-a');
     await w.queue.get();
     await finalize(deleting(), w.d, log);
-    assert.deepEqual(w.calls, ['finalizer released /apis/tcr.tke.dev/v1alpha1/tcraccesses/demo']);
+    assert.deepEqual(w.calls, ['finalizer released /apis/tcr.tke.dev/v1alpha1/tcraccesses/demo', 'assumed deleted demo at 9']);
+    assert.equal(await w.queue.get(), 'a/demo', 'one more pass, to forget its in-memory state');
   });
 
   it('WorkQueue.inFlightWithPrefix sees keys being processed only', async () => {
