@@ -86,6 +86,8 @@ export class Informer<T extends KubeObject> {
   private readonly byNamespace = new Map<string, Set<string>>();
   /** Objects deleted by our own writes (`assumeDeleted`), until the watch says so: key → resourceVersion of the delete. */
   private readonly tombstones = new Map<string, string>();
+  /** Copies our writes returned or our reads fetched (`assume`, `observe`), until the watch reaches them: key → resourceVersion. */
+  private readonly assumed = new Map<string, string>();
   private readonly handlers: Handlers<T>[] = [];
   private readonly opts: InformerOptions<T>;
   private resourceVersion = '';
@@ -149,15 +151,36 @@ export class Informer<T extends KubeObject> {
    * does not act on a stale copy (client-go's MutationCache). Handlers are not called.
    */
   assume(raw: KubeObject): void {
+    this.put(raw);
+  }
+
+  /**
+   * Records a copy just read from the API server (e.g. after a 409), newer than the cache: stored as `assume` does,
+   * and the handlers hear of the change as they would have from its watch event, which will now be skipped.
+   */
+  observe(raw: KubeObject): void {
+    const { old, obj } = this.put(raw);
+    if (old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.notify(old, obj);
+  }
+
+  private put(raw: KubeObject): { old: T | undefined; obj: T } {
     const obj = this.opts.transform(stripManagedFields(raw));
     const key = keyOf(obj);
+    const old = this.store.get(key);
+    this.tombstones.delete(key);
     this.store.set(key, obj);
+    const rv = obj.metadata?.resourceVersion;
+    if (rv && !this.opts.sink) this.assumed.set(key, rv);
+    this.index(obj, key);
+    return { old, obj };
+  }
+
+  private index(obj: T, key: string): void {
     const ns = obj.metadata?.namespace;
-    if (ns) {
-      let s = this.byNamespace.get(ns);
-      if (!s) this.byNamespace.set(ns, (s = new Set()));
-      s.add(key);
-    }
+    if (!ns) return;
+    let s = this.byNamespace.get(ns);
+    if (!s) this.byNamespace.set(ns, (s = new Set()));
+    s.add(key);
   }
 
   /**
@@ -166,6 +189,7 @@ export class Informer<T extends KubeObject> {
    */
   assumeDeleted(key: string, resourceVersion?: string): void {
     if (resourceVersion && !this.opts.sink) this.tombstones.set(key, resourceVersion);
+    this.assumed.delete(key);
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
@@ -281,8 +305,11 @@ export class Informer<T extends KubeObject> {
       cont = page.metadata.continue || undefined;
     } while (cont);
     this.opts.sink?.endList();
-    for (const key of [...this.store.keys()]) if (!seen.has(key)) this.remove(key);
-    this.tombstones.clear(); // the list is newer than any delete of ours
+    // what the list did not hold is gone, unless our own write made it after the list's resourceVersion
+    for (const key of [...this.store.keys()]) if (!seen.has(key) && !olderThan(rv, this.assumed.get(key))) this.remove(key);
+    // our writes and deletes the list has caught up with need no more guarding
+    for (const [key, at] of this.assumed) if (!olderThan(rv, at)) this.assumed.delete(key);
+    for (const [key, at] of this.tombstones) if (!olderThan(rv, at)) this.tombstones.delete(key);
     this.resourceVersion = rv;
     if (!this.hasSyncedOnce) {
       this.hasSyncedOnce = true;
@@ -300,10 +327,15 @@ export class Informer<T extends KubeObject> {
       if (!olderThan(tomb, obj.metadata?.resourceVersion)) return;
       this.tombstones.delete(key);
     }
-    const old = sink ? undefined : this.store.get(key);
     // An event older than the copy a write returned (`assume`) does not take the cache back in time: the newer
-    // copy stays until its own event arrives (client-go's MutationCache compares the same way).
-    if (old && olderThan(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
+    // copy stays until the watch reaches it (client-go's MutationCache compares the same way). Only our own
+    // copies are guarded: anything else the API server sends wins (resourceVersions go back after an etcd restore).
+    const pending = sink ? undefined : this.assumed.get(key);
+    if (pending !== undefined) {
+      if (olderThan(obj.metadata?.resourceVersion, pending)) return;
+      this.assumed.delete(key);
+    }
+    const old = sink ? undefined : this.store.get(key);
     if (this.opts.keep && !this.opts.keep(obj)) {
       if (sink) sink.remove(obj);
       else this.remove(key);
@@ -316,12 +348,7 @@ export class Informer<T extends KubeObject> {
     }
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.store.set(key, obj);
-    const ns = obj.metadata?.namespace;
-    if (ns) {
-      let s = this.byNamespace.get(ns);
-      if (!s) this.byNamespace.set(ns, (s = new Set()));
-      s.add(key);
-    }
+    this.index(obj, key);
     this.notify(old, obj);
   }
 
@@ -340,8 +367,17 @@ export class Informer<T extends KubeObject> {
   private removeObject(raw: KubeObject): void {
     const sink = this.opts.sink;
     if (!sink) {
-      this.tombstones.delete(keyOf(raw));
-      return this.remove(keyOf(raw));
+      const key = keyOf(raw);
+      const rv = raw.metadata?.resourceVersion;
+      const tomb = this.tombstones.get(key);
+      if (tomb !== undefined && !olderThan(rv, tomb)) this.tombstones.delete(key);
+      // the late delete of an earlier object of that name (another uid), or one from before our own write: not ours to drop
+      const cached = this.store.get(key);
+      const uid = raw.metadata?.uid;
+      if (cached?.metadata?.uid && uid && cached.metadata.uid !== uid) return;
+      if (olderThan(rv, this.assumed.get(key))) return;
+      this.assumed.delete(key);
+      return this.remove(key);
     }
     const obj = this.opts.transform(stripManagedFields(raw));
     sink.remove(obj);

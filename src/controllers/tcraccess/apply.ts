@@ -184,7 +184,7 @@ export async function patchServiceAccount(accessName: string, cached: CachedServ
       const status = (e as { status?: number }).status;
       if (status !== 409) throw e;
       const fresh = await d.client.get<KubeObject>(serviceAccountPath(sa.metadata.namespace, sa.metadata.name));
-      d.caches.serviceAccounts.assume(fresh);
+      d.caches.serviceAccounts.observe(fresh); // other TcrAccesses hear of the outside write too
       sa = d.caches.serviceAccounts.get(`${sa.metadata.namespace}/${sa.metadata.name}`) ?? sa;
     }
   }
@@ -215,10 +215,10 @@ export async function storeTokenSecret(body: TokenSecretBody, d: Deps): Promise<
  */
 export async function refreshAccess(name: string, d: Deps): Promise<void> {
   // a list of one (the operator's role lists and watches TcrAccesses; it has no need of get)
-  const list = await d.client.get<{ items: KubeObject[] }>(accessesPath, { fieldSelector: `metadata.name=${name}` });
+  const list = await d.client.get<{ metadata: { resourceVersion: string }; items: KubeObject[] }>(accessesPath, { fieldSelector: `metadata.name=${name}` });
   const live = list.items[0];
-  if (live) d.caches.accesses.assume({ ...live, apiVersion: ApiVersion, kind: Kind });
-  else d.caches.accesses.assumeDeleted(name);
+  if (live) d.caches.accesses.observe({ ...live, apiVersion: ApiVersion, kind: Kind });
+  else d.caches.accesses.assumeDeleted(name, list.metadata.resourceVersion);
 }
 
 /** Adds the finalizer (resourceVersion precondition); returns the TcrAccess as cached afterwards. */
@@ -248,7 +248,7 @@ export async function removeFinalizer(access: TcrAccess, d: Deps): Promise<void>
     else d.caches.accesses.assume(updated as unknown as KubeObject);
   } catch (e) {
     if (!isNotFound(e)) throw e;
-    d.caches.accesses.assumeDeleted(access.metadata.name);
+    d.caches.accesses.assumeDeleted(access.metadata.name, access.metadata.resourceVersion);
   }
 }
 
