@@ -371,10 +371,7 @@ export class Informer<T extends KubeObject> {
       const rv = raw.metadata?.resourceVersion;
       const tomb = this.tombstones.get(key);
       if (tomb !== undefined && !olderThan(rv, tomb)) this.tombstones.delete(key);
-      // the late delete of an earlier object of that name (another uid), or one from before our own write: not ours to drop
-      const cached = this.store.get(key);
-      const uid = raw.metadata?.uid;
-      if (cached?.metadata?.uid && uid && cached.metadata.uid !== uid) return;
+      // a delete from before our own write (e.g. of the object we replaced by a new one of that name): not ours to drop
       if (olderThan(rv, this.assumed.get(key))) return;
       this.assumed.delete(key);
       return this.remove(key);
